@@ -1,0 +1,35 @@
+// Builds dist/: ESM (.js) and CommonJS (.cjs) with esbuild, one output file per
+// lib/ module so the entry points share one JWKS cache, and .d.ts/.d.cts from tsc.
+// `--if-stale` skips the build when dist/ is newer than every source file.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const sources = readdirSync('lib').filter((file) => file.endsWith('.ts')).map((file) => join('lib', file));
+
+if (process.argv.includes('--if-stale') && isFresh()) process.exit(0);
+
+rmSync('dist', { recursive: true, force: true });
+const common = { entryPoints: sources, outdir: 'dist', bundle: false, platform: 'neutral', target: 'es2022', logLevel: 'warning' };
+await build({ ...common, format: 'esm' });
+await build({ ...common, format: 'cjs', outExtension: { '.js': '.cjs' } });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+
+// CommonJS files and their types point at their .cjs siblings, not the ESM ones
+for (const file of readdirSync('dist')) {
+  const path = join('dist', file);
+  if (file.endsWith('.cjs')) rewrite(path, path, /require\("(\.\/[\w-]+)\.js"\)/g, 'require("$1.cjs")');
+  if (file.endsWith('.d.ts')) rewrite(path, path.replace(/\.d\.ts$/, '.d.cts'), /from '(\.\/[\w-]+)\.js'/g, "from '$1.cjs'");
+}
+writeFileSync('dist/.stamp', String(Date.now()));
+
+function rewrite(from, to, pattern, replacement) {
+  writeFileSync(to, readFileSync(from, 'utf8').replace(pattern, replacement));
+}
+
+function isFresh() {
+  if (!existsSync('dist/.stamp')) return false;
+  const built = statSync('dist/.stamp').mtimeMs;
+  return [...sources, 'build.mjs', 'package.json', 'tsconfig.build.json'].every((file) => statSync(file).mtimeMs < built);
+}

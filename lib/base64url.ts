@@ -1,0 +1,87 @@
+/**
+ * Strict base64url (RFC 4648 §5) and UTF-8 helpers.
+ *
+ * JWS (RFC 7515 §2) uses base64url without padding. We accept exactly that and
+ * nothing looser: no `=`, no `+` or `/`, no whitespace, no length ≡ 1 (mod 4),
+ * and no set bits in the unused low bits of the last character (RFC 4648 §3.5),
+ * so every byte string has one and only one accepted encoding.
+ * @see https://www.rfc-editor.org/rfc/rfc4648#section-5
+ * @module
+ */
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+// char code → 6-bit value, 255 for a character outside the alphabet
+const DECODE_TABLE = new Uint8Array(128).fill(255);
+for (let i = 0; i < ALPHABET.length; i++) DECODE_TABLE[ALPHABET.charCodeAt(i)] = i;
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+/** Decodes `input[start, end)` as strict base64url; `undefined` when it is not canonical base64url. */
+export function decodeBase64url(input: string, start = 0, end = input.length): Uint8Array<ArrayBuffer> | undefined {
+  const length = end - start;
+  const tail = length % 4;
+  if (tail === 1) return undefined; // 6 bits cannot make a byte
+  const out = new Uint8Array((length >> 2) * 3 + (tail === 0 ? 0 : tail - 1));
+  let o = 0;
+  let i = start;
+  const fullEnd = end - tail;
+  for (; i < fullEnd; i += 4) {
+    const a = sextet(input, i), b = sextet(input, i + 1), c = sextet(input, i + 2), d = sextet(input, i + 3);
+    if ((a | b | c | d) > 63) return undefined;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 0xff;
+    out[o++] = n & 0xff;
+  }
+  if (tail === 2) {
+    const a = sextet(input, i), b = sextet(input, i + 1);
+    if ((a | b) > 63 || (b & 0x0f) !== 0) return undefined; // RFC 4648 §3.5: unused bits must be zero
+    out[o] = (a << 2) | (b >> 4);
+  } else if (tail === 3) {
+    const a = sextet(input, i), b = sextet(input, i + 1), c = sextet(input, i + 2);
+    if ((a | b | c) > 63 || (c & 0x03) !== 0) return undefined;
+    out[o++] = (a << 2) | (b >> 4);
+    out[o] = ((b & 0x0f) << 4) | (c >> 2);
+  }
+  return out;
+}
+
+function sextet(input: string, i: number): number {
+  const code = input.charCodeAt(i);
+  return code < 128 ? DECODE_TABLE[code]! : 255;
+}
+
+/** Encodes bytes as base64url without padding. */
+export function encodeBase64url(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]!;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]!;
+  }
+  return out;
+}
+
+/** Decodes UTF-8 strictly; `undefined` for an invalid sequence (RFC 7515 §5.2 step 3 wants valid UTF-8). */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Encodes text as UTF-8 bytes. */
+export function encodeUtf8(text: string): Uint8Array<ArrayBuffer> {
+  return utf8Encoder.encode(text);
+}
