@@ -69,11 +69,13 @@ const states = new Map<string, JwksState>();
  */
 export async function getKey(source: KeySource, alg: Algorithm, kid: string | undefined): Promise<SelectedKey> {
   const state = stateFor(source.jwksUri);
-  const startedAt = Date.now();
-  let match = selectKey(await currentKeySet(state, source, startedAt), alg, kid);
-  // a kid we have not seen may be a key rotated in since our last fetch
-  if (match === 'unknown-kid' && state.fetchedAt < startedAt) {
-    const refreshed = await refetchForUnknownKid(state, source, startedAt);
+  const now = Date.now();
+  const cached = state.keySet;
+  const keySet = await currentKeySet(state, source, now);
+  let match = selectKey(keySet, alg, kid);
+  // a kid we have not seen may be a key rotated in since our last fetch (unless that fetch was just now)
+  if (match === 'unknown-kid' && keySet === cached) {
+    const refreshed = await refetchForUnknownKid(state, source, now);
     if (refreshed) match = selectKey(refreshed, alg, kid);
   }
   if (match === 'unknown-kid') throw new AuthError('KEY_NOT_FOUND', 'no key in the JWKS has the token "kid"', { detail: { claim: 'kid', actual: kid } });

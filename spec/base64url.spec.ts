@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { decodeBase64url, decodeUtf8, encodeBase64url } from '../lib/base64url.ts';
+
+describe('decodeBase64url', () => {
+  test('decodes every length of canonical input to the bytes Node decodes', () => {
+    for (let length = 0; length < 64; length++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(length));
+      const text = Buffer.from(bytes).toString('base64url');
+      assert.deepEqual(decodeBase64url(text), new Uint8Array(bytes), `length ${length}`);
+      assert.equal(encodeBase64url(bytes), text);
+    }
+  });
+
+  const rejected: Record<string, string> = {
+    'padding': 'YQ==',
+    'one padding character': 'YWI=',
+    'the standard alphabet "+"': 'a+b_',
+    'the standard alphabet "/"': 'a/b_',
+    'a space': 'YW Jj',
+    'a line break': 'YWJj\nZGVm',
+    'a length of 1 mod 4': 'YWJjZ',
+    'non-zero unused bits after one byte': 'YR',
+    'non-zero unused bits after two bytes': 'YWJ',
+    'a non-ASCII character': 'YWJé',
+    'a NUL': 'YW\u0000j',
+  };
+  for (const [what, input] of Object.entries(rejected)) {
+    test(`rejects ${what}`, () => assert.equal(decodeBase64url(input), undefined));
+  }
+
+  test('decodes a slice without copying the string', () => {
+    assert.deepEqual(decodeBase64url('xx.YWJj.yy', 3, 7), new TextEncoder().encode('abc'));
+  });
+});
+
+describe('decodeUtf8', () => {
+  test('refuses invalid UTF-8 instead of replacing it', () => {
+    assert.equal(decodeUtf8(new Uint8Array([0x22, 0xff, 0x22])), undefined);
+    assert.equal(decodeUtf8(new TextEncoder().encode('"é"')), '"é"');
+  });
+});
