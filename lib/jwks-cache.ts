@@ -206,8 +206,9 @@ async function fetchKeySet(source: KeySource): Promise<KeySet> {
 }
 
 // Next.js's server fetch may answer from its data cache and hide a rotation;
-// `cache: 'no-store'` asks for the network. Some runtimes (older Cloudflare
-// Workers) throw on the `cache` member, so it is dropped there, once and for all.
+// `cache: 'no-store'` asks for the network. Some runtimes (Cloudflare Workers
+// before compatibility date 2024-11-11) throw on the `cache` member, so it is
+// dropped there, once and for all.
 let cacheMemberSupported = true;
 
 async function requestJwks(source: KeySource, signal: AbortSignal): Promise<Response> {
@@ -218,7 +219,8 @@ async function requestJwks(source: KeySource, signal: AbortSignal): Promise<Resp
   try {
     return await send({ ...init, cache: 'no-store' });
   } catch (error) {
-    if (!(error instanceof TypeError && /\bcache\b/i.test(error.message))) throw error;
+    // workerd says "The 'cache' field on 'RequestInitializerDict' is not implemented." (an Error, not a TypeError)
+    if (!(error instanceof Error && /'cache' field|\bcache\b.*not (implemented|supported)/i.test(error.message))) throw error;
     cacheMemberSupported = false;
     return send(init);
   }
