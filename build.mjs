@@ -15,6 +15,8 @@ const common = { entryPoints: sources, outdir: 'dist', bundle: false, platform: 
 await build({ ...common, format: 'esm' });
 await build({ ...common, format: 'cjs', outExtension: { '.js': '.cjs' } });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+// the CLI is one self-contained ESM file (it is run, not imported)
+await build({ entryPoints: ['bin/cli.ts'], outfile: 'dist/cli.js', bundle: true, format: 'esm', platform: 'node', target: 'node20', banner: { js: '#!/usr/bin/env node' }, logLevel: 'warning' });
 
 // CommonJS files and their types point at their .cjs siblings, not the ESM ones
 for (const file of readdirSync('dist')) {
@@ -31,5 +33,5 @@ function rewrite(from, to, pattern, replacement) {
 function isFresh() {
   if (!existsSync('dist/.stamp')) return false;
   const built = statSync('dist/.stamp').mtimeMs;
-  return [...sources, 'build.mjs', 'package.json', 'tsconfig.build.json'].every((file) => statSync(file).mtimeMs < built);
+  return [...sources, ...readdirSync('bin').map((file) => join('bin', file)), 'build.mjs', 'package.json', 'tsconfig.build.json'].every((file) => statSync(file).mtimeMs < built);
 }

@@ -13,6 +13,8 @@ export interface ExpectedClaims {
   audiences: ReadonlySet<string>;
   /** Every one must be in the token's `scope`. */
   requiredScopes: readonly string[];
+  /** The token must be for an organization: any (`ids` empty) or one of `ids`. */
+  organization?: { ids: ReadonlySet<string> } | undefined;
   clockToleranceSec: number;
 }
 
@@ -27,6 +29,8 @@ export interface JWTPayload {
   jti?: string;
   scope?: string;
   client_id?: string;
+  /** Logto: the organization of an organization-level API resource token. */
+  organization_id?: string;
   [claim: string]: unknown;
 }
 
@@ -39,6 +43,8 @@ export interface AuthContext {
   payload: JWTPayload | null;
   isGuest?: boolean;
   guestId?: string;
+  /** The Logto organization the token is for, when it is for one (`organization_id`, or an `urn:logto:organization:<id>` audience). */
+  organizationId?: string;
 }
 
 /**
@@ -48,7 +54,7 @@ export interface AuthContext {
  * `AUDIENCE_INVALID`, and last `SCOPE_MISSING` (the only 403).
  */
 export function checkClaims(payload: Record<string, unknown>, expected: ExpectedClaims, nowSec: number): asserts payload is JWTPayload {
-  const { exp, nbf, iat, iss, aud, sub, scope } = payload;
+  const { exp, nbf, iat, iss, aud, sub, scope, organization_id } = payload;
   // RFC 9068 §2.2: an access token must say when it expires
   if (exp === undefined) throw malformed('exp', 'the token has no "exp" (expiration time) claim');
   if (!isNumericDate(exp)) throw malformed('exp', 'the "exp" (expiration time) claim is not a number');
@@ -59,6 +65,7 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
   if (aud !== undefined && typeof aud !== 'string' && !isStringArray(aud)) throw malformed('aud', 'the "aud" (audience) claim is neither a string nor an array of strings');
   // RFC 9068 §2.2.3 and RFC 8693 §4.2: scope is one space-delimited string
   if (scope !== undefined && typeof scope !== 'string') throw malformed('scope', 'the "scope" claim is not a string');
+  if (organization_id !== undefined && typeof organization_id !== 'string') throw malformed('organization_id', 'the "organization_id" claim is not a string');
 
   // RFC 7519 §4.1.4: expired at exp itself, hence <=
   if (exp <= nowSec - expected.clockToleranceSec) {
@@ -71,11 +78,46 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
     const issuers = [...expected.issuers];
     throw new AuthError('ISSUER_INVALID', `the token "iss" (issuer) is not ${issuers.join(' or ')}`, { detail: { claim: 'iss', expected: issuers, actual: iss } });
   }
-  if (!hasExpectedAudience(aud, expected.audiences)) {
+  // an organization token's audience is its organization (Logto: urn:logto:organization:<id>);
+  // with requiredOrganization set, that audience is checked as an organization below
+  const organizationAudience = expected.organization ? organizationFromAudience(aud) : undefined;
+  if (!hasExpectedAudience(aud, expected.audiences) && organizationAudience === undefined) {
     const audiences = [...expected.audiences];
     throw new AuthError('AUDIENCE_INVALID', `the token "aud" (audience) does not contain ${audiences.join(' or ')}`, { detail: { claim: 'aud', expected: audiences, actual: aud } });
   }
+  if (expected.organization) assertOrganization(organization_id, organizationAudience, expected.organization.ids);
   if (expected.requiredScopes.length > 0) assertScopes(scope, expected.requiredScopes);
+}
+
+/** The Logto organization a verified token is for: its `organization_id`, else an `urn:logto:organization:<id>` audience. */
+export function organizationOf(payload: JWTPayload): string | undefined {
+  return payload.organization_id ?? organizationFromAudience(payload.aud);
+}
+
+const ORGANIZATION_AUDIENCE_PREFIX = 'urn:logto:organization:';
+
+function organizationFromAudience(aud: string | string[] | undefined): string | undefined {
+  for (const value of typeof aud === 'string' ? [aud] : aud ?? []) {
+    if (value.startsWith(ORGANIZATION_AUDIENCE_PREFIX) && value.length > ORGANIZATION_AUDIENCE_PREFIX.length) return value.slice(ORGANIZATION_AUDIENCE_PREFIX.length);
+  }
+  return undefined;
+}
+
+// Logto organization tokens: organization permissions come with an
+// urn:logto:organization:<id> audience, organization-level API resources with
+// the resource's audience plus organization_id. Either form names the organization.
+function assertOrganization(claim: string | undefined, fromAudience: string | undefined, ids: ReadonlySet<string>): void {
+  const expected = ids.size > 0 ? [...ids] : 'any organization';
+  if (claim !== undefined && fromAudience !== undefined && claim !== fromAudience) {
+    throw new AuthError('ORGANIZATION_INVALID', 'the token names two different organizations', { detail: { claim: 'organization_id', expected, actual: [claim, fromAudience] } });
+  }
+  const organization = claim ?? fromAudience;
+  if (organization === undefined) {
+    throw new AuthError('ORGANIZATION_INVALID', 'the token is not for an organization', { detail: { claim: 'organization_id', expected, actual: undefined } });
+  }
+  if (ids.size > 0 && !ids.has(organization)) {
+    throw new AuthError('ORGANIZATION_INVALID', `the token is for another organization than ${[...ids].join(' or ')}`, { detail: { claim: 'organization_id', expected, actual: organization } });
+  }
 }
 
 function hasExpectedAudience(aud: string | string[] | undefined, audiences: ReadonlySet<string>): boolean {

@@ -29,6 +29,8 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   AUDIENCE_INVALID: 401,
   /** A required scope is absent: the user is known but not allowed. */
   SCOPE_MISSING: 403,
+  /** `requiredOrganization` is set and the token is for no organization or another one (an extension of the contract's table). */
+  ORGANIZATION_INVALID: 403,
   /** The JWKS could not be fetched or parsed and no usable cached copy exists. */
   JWKS_UNAVAILABLE: 503,
 });
@@ -93,6 +95,7 @@ export function errorHeaders(error: AuthError): Record<string, string> {
 export function bearerChallenge(error: AuthError): string {
   // RFC 6750 §3.1: no error attribute when the request carried no token
   if (error.code === 'TOKEN_MISSING') return 'Bearer';
+  if (error.code === 'ORGANIZATION_INVALID') return `Bearer error="insufficient_scope", error_description="${quoted(error.message)}"`;
   if (error.code === 'SCOPE_MISSING') {
     const scope = Array.isArray(error.detail?.expected) ? (error.detail.expected as string[]).join(' ') : '';
     return `Bearer error="insufficient_scope", error_description="${quoted(error.message)}", scope="${quoted(scope)}"`;

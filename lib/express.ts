@@ -10,8 +10,15 @@ import { resolveOptions, type VerifyAuthOptions } from './options.js';
 import type { RequestLike } from './token-source.js';
 import { authenticate } from './verify.js';
 
-/** The parts of an Express/Node request the middleware reads, and `auth`, which it sets. */
-export interface ExpressRequestLike extends RequestLike {
+/** The parts of an Express/Node request the middleware reads. */
+export type ExpressRequestLike = RequestLike;
+
+/**
+ * What the middleware adds to the request: use `req: express.Request & WithAuth`
+ * in a handler. (No global augmentation of Express types: another library
+ * may already declare its own `req.auth`.)
+ */
+export interface WithAuth {
   auth?: AuthContext;
 }
 
@@ -40,7 +47,7 @@ export function createExpressAuthMiddleware(options: VerifyAuthOptions): Express
         if (outcome.newGuestId) {
           appendHeader(res, 'set-cookie', serializeGuestCookie(resolved.guestCookieName, outcome.auth.guestId!, outcome.secure));
         }
-        req.auth = outcome.auth;
+        (req as WithAuth).auth = outcome.auth;
         next();
       })
       .catch(next);

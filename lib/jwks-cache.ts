@@ -50,6 +50,8 @@ export interface SelectedKey {
 interface KeySet {
   keys: readonly CachedKey[];
   byKid: ReadonlyMap<string, readonly CachedKey[]>;
+  /** Keys already chosen and imported, by alg then kid: what `findKey` serves without awaiting. */
+  selected: Map<Algorithm, Map<string | undefined, SelectedKey>>;
 }
 
 interface JwksState {
@@ -58,6 +60,8 @@ interface JwksState {
   failedAt: number;
   unknownKidRefetchAt: number;
   pending: Promise<KeySet> | undefined;
+  /** Used since the eviction sweep last passed: spared once (second chance). */
+  referenced: boolean;
 }
 
 const states = new Map<string, JwksState>();
@@ -73,10 +77,11 @@ export async function getKey(source: KeySource, alg: Algorithm, kid: string | un
   const cached = state.keySet;
   const keySet = await currentKeySet(state, source, now);
   let match = selectKey(keySet, alg, kid);
+  let matchedIn = keySet;
   // a kid we have not seen may be a key rotated in since our last fetch (unless that fetch was just now)
   if (match === 'unknown-kid' && keySet === cached) {
     const refreshed = await refetchForUnknownKid(state, source, now);
-    if (refreshed) match = selectKey(refreshed, alg, kid);
+    if (refreshed) match = selectKey((matchedIn = refreshed), alg, kid);
   }
   if (match === 'unknown-kid') throw new AuthError('KEY_NOT_FOUND', 'no key in the JWKS has the token "kid"', { detail: { claim: 'kid', actual: kid } });
   if (match === 'no-fit') throw new AuthError('ALGORITHM_NOT_ALLOWED', `the key named by the token "kid" cannot verify ${alg}`, { detail: { claim: 'alg', actual: alg } });
@@ -88,7 +93,22 @@ export async function getKey(source: KeySource, alg: Algorithm, kid: string | un
   } catch {
     throw new AuthError('KEY_NOT_FOUND', `the JWKS key for ${alg} could not be imported`, { detail: { claim: 'kid', actual: kid } });
   }
-  return { cryptoKey, signatureLength: match.jwk.signatureLength, cachedKey: match };
+  const selected: SelectedKey = Object.freeze({ cryptoKey, signatureLength: match.jwk.signatureLength, cachedKey: match });
+  rememberSelected(matchedIn, alg, kid, selected);
+  return selected;
+}
+
+/**
+ * The key for a token without awaiting anything: the one `getKey` chose for the
+ * same `alg` and `kid` from the JWKS cached now, while that JWKS is fresh at
+ * `now` (ms). `undefined` sends the caller to `getKey`, which fetches,
+ * refetches and reports errors; no failure is remembered here.
+ */
+export function findKey(source: KeySource, alg: Algorithm, kid: string | undefined, now: number): SelectedKey | undefined {
+  const state = states.get(source.jwksUri);
+  if (!state?.keySet || !isFresh(state, source, now)) return undefined;
+  state.referenced = true;
+  return state.keySet.selected.get(alg)?.get(kid);
 }
 
 /** True while `key` is still a member of the last good JWKS at `jwksUri` (a key rotated out is not). */
@@ -96,9 +116,32 @@ export function isKeyCurrent(jwksUri: string, key: CachedKey): boolean {
   return states.get(jwksUri)?.keySet?.keys.includes(key) === true;
 }
 
+/**
+ * True while `key` is a member of the JWKS cached for `source` and that JWKS is
+ * still fresh at `now` (ms). Past `jwksCacheTtl` it is false even for a key that
+ * stays, so whatever was verified with it goes back through `getKey`, which
+ * refreshes the set and so notices a key that was removed.
+ */
+export function isKeyFresh(source: KeySource, key: object, now: number): boolean {
+  const state = states.get(source.jwksUri);
+  return state?.keySet !== undefined && isFresh(state, source, now) && state.keySet.keys.includes(key as CachedKey);
+}
+
 /** Forgets every cached JWKS. For tests and for apps that must drop keys at once. */
 export function clearJwksCache(): void {
   states.clear();
+}
+
+function isFresh(state: JwksState, source: KeySource, now: number): boolean {
+  return now - state.fetchedAt < source.jwksCacheTtl;
+}
+
+// Only a key that was found and imported gets here, under a kid that names it
+// (or none), so the memo is bounded by the set it belongs to and dies with it.
+function rememberSelected(keySet: KeySet, alg: Algorithm, kid: string | undefined, selected: SelectedKey): void {
+  let byKid = keySet.selected.get(alg);
+  if (!byKid) keySet.selected.set(alg, (byKid = new Map()));
+  byKid.set(kid, selected);
 }
 
 type Match = CachedKey | 'unknown-kid' | 'no-fit' | 'no-candidate' | 'ambiguous';
@@ -116,7 +159,7 @@ function selectKey(keySet: KeySet, alg: Algorithm, kid: string | undefined): Mat
 
 async function currentKeySet(state: JwksState, source: KeySource, now: number): Promise<KeySet> {
   const age = now - state.fetchedAt;
-  if (state.keySet && age < source.jwksCacheTtl) return state.keySet;
+  if (state.keySet && isFresh(state, source, now)) return state.keySet;
   const stale = state.keySet && age < source.jwksCacheTtl + JWKS_MAX_STALE_MS ? state.keySet : undefined;
   // while the issuer is failing, serve the last good keys without asking it on every request
   if (stale && now - state.failedAt < JWKS_STALE_RETRY_MS) return stale;
@@ -168,17 +211,26 @@ const sharesPendingFetch = !(typeof navigator !== 'undefined' && (navigator as {
 function stateFor(jwksUri: string): JwksState {
   let state = states.get(jwksUri);
   if (state) {
-    if (states.size > 1) {
-      // keep Map order = recency, so the oldest entry is the least recently used
-      states.delete(jwksUri);
-      states.set(jwksUri, state);
-    }
+    state.referenced = true;
     return state;
   }
-  state = { keySet: undefined, fetchedAt: -Infinity, failedAt: -Infinity, unknownKidRefetchAt: -Infinity, pending: undefined };
+  state = { keySet: undefined, fetchedAt: -Infinity, failedAt: -Infinity, unknownKidRefetchAt: -Infinity, pending: undefined, referenced: false };
   states.set(jwksUri, state);
-  if (states.size > MAX_CACHED_JWKS_URLS) states.delete(states.keys().next().value!);
+  if (states.size > MAX_CACHED_JWKS_URLS) evictLeastRecentlyUsed(state);
   return state;
+}
+
+// Second chance: a request only sets `referenced` (no reordering on the hot
+// path); the sweep moves a referenced URL to the back instead of dropping it,
+// so the one dropped is the oldest not used since the sweep last passed.
+function evictLeastRecentlyUsed(added: JwksState): void {
+  for (const [jwksUri, state] of states) {
+    if (state === added) continue;
+    states.delete(jwksUri);
+    if (!state.referenced) return;
+    state.referenced = false;
+    states.set(jwksUri, state);
+  }
 }
 
 async function fetchKeySet(source: KeySource): Promise<KeySet> {
@@ -271,7 +323,7 @@ async function buildKeySet(document: unknown): Promise<KeySet> {
     if (list) list.push(key);
     else byKid.set(key.jwk.kid, [key]);
   }
-  return { keys, byKid };
+  return { keys, byKid, selected: new Map() };
 }
 
 async function preimport(jwk: PublicJwk): Promise<CachedKey | undefined> {

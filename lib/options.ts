@@ -22,6 +22,15 @@ export interface VerifyAuthOptions {
   allowGuest?: boolean;
   /** Cookie that carries the guest id. Default: `guest_logto_authtoken`. */
   guestCookieName?: string;
+  /**
+   * Require a Logto organization token: `true` for any organization, or the
+   * organization id(s) allowed. Both of Logto's forms pass: an
+   * `urn:logto:organization:<id>` audience (organization permissions) and an
+   * API resource audience with `organization_id` (organization-level API
+   * resources). Another or no organization is a 403 `ORGANIZATION_INVALID`.
+   * Default: none (organization not checked).
+   */
+  requiredOrganization?: boolean | string | string[];
   /** Allow-list of JWS algorithms. `none` and every HS* are never accepted. Default: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA. */
   algorithms?: string[];
   /** Leeway for `exp` and `nbf`, in seconds. Default: `0`. */
@@ -97,6 +106,7 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
   if (typeof jwksCacheTtl !== 'number' || !(jwksCacheTtl >= 0)) throw new TypeError('logto-authkit: jwksCacheTtl must be a number of milliseconds >= 0');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('logto-authkit: fetch must be a function');
 
+  const organization = organizationOption(options.requiredOrganization);
   const cookieName = cookieNameOption(options.cookieName, DEFAULTS.cookieName, 'cookieName');
   const guestCookieName = cookieNameOption(options.guestCookieName, DEFAULTS.guestCookieName, 'guestCookieName');
 
@@ -104,7 +114,7 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
     issuer: issuers[0]!,
     jwksUri,
     algorithms,
-    expected: Object.freeze({ issuers: new Set(issuers), audiences: new Set(audiences), requiredScopes: Object.freeze(requiredScopes), clockToleranceSec: clockTolerance }),
+    expected: Object.freeze({ issuers: new Set(issuers), audiences: new Set(audiences), requiredScopes: Object.freeze(requiredScopes), clockToleranceSec: clockTolerance, organization }),
     cookieName,
     guestCookieName,
     allowGuest: options.allowGuest === true,
@@ -137,4 +147,10 @@ function cookieNameOption(value: unknown, fallback: string, name: string): strin
   if (value === undefined) return fallback;
   if (!isCookieName(value)) throw new TypeError(`logto-authkit: ${name} must be a valid cookie name (RFC 6265 §4.1.1)`);
   return value;
+}
+
+function organizationOption(value: unknown): { ids: ReadonlySet<string> } | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { ids: new Set() };
+  return { ids: new Set(nonEmptyStrings(value, 'requiredOrganization')) };
 }

@@ -23,8 +23,8 @@ export interface RequestLike {
   url?: string;
   /** Express `req.secure`. */
   secure?: boolean;
-  /** Node `req.socket`; a TLS socket is `encrypted`. */
-  socket?: { encrypted?: boolean } | null;
+  /** Node `req.socket`; a TLS socket has `encrypted: true`. */
+  socket?: object | null;
 }
 
 /** A token string or a request. */
@@ -112,5 +112,5 @@ function cookieFromObject(cookies: CookiesLike, name: string): string | undefine
 function isSecure(input: RequestLike): boolean {
   if (typeof input.secure === 'boolean') return input.secure;
   if (typeof input.url === 'string' && input.url.startsWith('https:')) return true;
-  return input.socket?.encrypted === true;
+  return (input.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true;
 }

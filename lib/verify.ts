@@ -2,15 +2,19 @@
  * The verification pipeline: `verifyLogtoToken` for a token string and
  * `verifyAuth` for a request, each a short list of named stages. The signature
  * is checked before any claim, so a forged token never gets a claim-based code.
+ * A token verified before under the same options is served from the
+ * verified-token cache (`token-cache.ts`) only while a fresh verification would
+ * give the same answer: inside `exp`/`nbf` now, its key still in a fresh JWKS.
  * @module
  */
-import { checkClaims, type AuthContext } from './claims.js';
+import { checkClaims, type AuthContext, type JWTPayload } from './claims.js';
 import { AuthError, isAuthError } from './errors.js';
 import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './guest.js';
 import { isAlgorithm } from './jwk.js';
-import { getKey } from './jwks-cache.js';
+import { findKey, getKey, isKeyFresh } from './jwks-cache.js';
 import { parseCompact, verifySignature } from './jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
+import { findVerified, forgetVerified, rememberVerified } from './token-cache.js';
 import { readCredentials, type AuthInput } from './token-source.js';
 
 /**
@@ -22,7 +26,7 @@ import { readCredentials, type AuthInput } from './token-source.js';
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
 export async function verifyLogtoToken(token: string, options: VerifyAuthOptions): Promise<AuthContext> {
-  return verifyToken(token, resolveOptions(options));
+  return verifyToken(token, resolveWithTokenCache(options));
 }
 
 /**
@@ -33,7 +37,7 @@ export async function verifyLogtoToken(token: string, options: VerifyAuthOptions
  * (a 403 or 503 is still thrown).
  */
 export async function verifyAuth(input: AuthInput, options: VerifyAuthOptions): Promise<AuthContext> {
-  const outcome = await authenticate(input, resolveOptions(options));
+  const outcome = await authenticate(input, resolveWithTokenCache(options));
   if (outcome.error) throw outcome.error;
   return outcome.auth;
 }
@@ -64,15 +68,58 @@ export async function authenticate(input: AuthInput, options: ResolvedOptions): 
 }
 
 async function verifyToken(token: string, options: ResolvedOptions): Promise<AuthContext> {
+  const cacheable = usesTokenCache(options);
+  const remembered = cacheable ? recallVerified(token, options, Date.now()) : undefined;
+  if (remembered) return remembered;
   const jws = parseCompact(token);
   const alg = jws.header.alg;
   // the allow-list is checked before any JWKS traffic: no fetch for a token we would refuse anyway
   if (!isAlgorithm(alg) || !options.algorithms.has(alg)) {
     throw new AuthError('ALGORITHM_NOT_ALLOWED', `the token "alg" is not one of ${[...options.algorithms].join(', ')}`, { detail: { claim: 'alg', expected: [...options.algorithms], actual: alg } });
   }
-  const key = await getKey(options, alg, jws.header.kid);
+  // a warm JWKS cache answers without a promise; anything else (a fetch, an error) goes through getKey
+  const key = findKey(options, alg, jws.header.kid, Date.now()) ?? (await getKey(options, alg, jws.header.kid));
   await verifySignature(jws, alg, key.cryptoKey, key.signatureLength);
   const payload = jws.payload;
   checkClaims(payload, options.expected, Date.now() / 1000);
+  return contextOf(cacheable ? (rememberVerified(options, token, payload, key.cachedKey) as JWTPayload) : payload);
+}
+
+// A cache hit is served only when a fresh verification would succeed now: the
+// key that verified it is still in a JWKS that is itself fresh (past the TTL the
+// token goes through getKey, so a refresh notices a removed key), and the claims
+// pass with the current clock, through the same checkClaims (so an expired token
+// gets TOKEN_EXPIRED exactly when a fresh verification would). Otherwise the
+// entry is dropped and the token verified in full.
+function recallVerified(token: string, options: ResolvedOptions, now: number): AuthContext | undefined {
+  const verified = findVerified(options, token);
+  if (!verified) return undefined;
+  const payload = verified.payload as Record<string, unknown>;
+  try {
+    if (!isKeyFresh(options, verified.key, now)) throw new Error('the JWKS key set changed or is past its TTL');
+    checkClaims(payload, options.expected, now / 1000);
+  } catch {
+    forgetVerified(verified);
+    return undefined;
+  }
+  return contextOf(payload);
+}
+
+function contextOf(payload: JWTPayload): AuthContext {
   return { userId: payload.sub ?? null, isAuthenticated: true, payload };
+}
+
+// `tokenCache: false` turns the verified-token cache off. Until options.ts
+// resolves the option itself, the raw options are read here and the resolved
+// object is marked (the shims, which only pass resolved options, then see it too).
+const withoutTokenCache = new WeakSet<ResolvedOptions>();
+
+function resolveWithTokenCache(options: VerifyAuthOptions): ResolvedOptions {
+  const resolved = resolveOptions(options);
+  if ((options as { tokenCache?: unknown }).tokenCache === false) withoutTokenCache.add(resolved);
+  return resolved;
+}
+
+function usesTokenCache(options: ResolvedOptions): boolean {
+  return (options as { tokenCache?: unknown }).tokenCache !== false && !withoutTokenCache.has(options);
 }

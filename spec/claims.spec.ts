@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkClaims, type ExpectedClaims } from '../lib/claims.ts';
+import { checkClaims, organizationOf, type ExpectedClaims } from '../lib/claims.ts';
 
 const NOW = 1_700_000_000;
 const expected: ExpectedClaims = {
@@ -87,5 +87,43 @@ describe('checkClaims', () => {
   test('checks exp before the issuer, and the issuer before the audience', () => {
     assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW - 1 }), 'TOKEN_EXPIRED');
     assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW + 1 }), 'ISSUER_INVALID');
+  });
+
+  describe('requiredOrganization', () => {
+    const any = { organization: { ids: new Set<string>() } };
+    const only = (...ids: string[]) => ({ organization: { ids: new Set(ids) } });
+
+    test('accepts an organization token by its urn:logto:organization audience', () => {
+      const claims = { ...base, aud: 'urn:logto:organization:org_1' };
+      assert.equal(codeOf(claims, any), undefined);
+      assert.equal(codeOf(claims, only('org_1')), undefined);
+      assert.equal(organizationOf(claims), 'org_1');
+    });
+
+    test('accepts an organization-level API resource token by aud plus organization_id', () => {
+      const claims = { ...base, organization_id: 'org_1' };
+      assert.equal(codeOf(claims, only('org_2', 'org_1')), undefined);
+      assert.equal(organizationOf(claims), 'org_1');
+    });
+
+    test('answers 403 ORGANIZATION_INVALID for another organization or none', () => {
+      assert.equal(codeOf({ ...base, organization_id: 'org_2' }, only('org_1')), 'ORGANIZATION_INVALID');
+      assert.equal(codeOf({ ...base, aud: 'urn:logto:organization:org_2' }, only('org_1')), 'ORGANIZATION_INVALID');
+      assert.equal(codeOf(base, any), 'ORGANIZATION_INVALID');
+      assert.equal(codeOf({ ...base, aud: 'urn:logto:organization:org_1', organization_id: 'org_2' }, any), 'ORGANIZATION_INVALID');
+    });
+
+    test('keeps refusing an organization audience when no organization is required', () => {
+      assert.equal(codeOf({ ...base, aud: 'urn:logto:organization:org_1' }), 'AUDIENCE_INVALID');
+      assert.equal(codeOf({ ...base, aud: 'urn:logto:organization:' }, any), 'AUDIENCE_INVALID');
+    });
+
+    test('answers TOKEN_MALFORMED for an organization_id that is not a string', () => {
+      assert.equal(codeOf({ ...base, organization_id: 42 }, any), 'TOKEN_MALFORMED');
+    });
+
+    test('checks the organization before the scopes', () => {
+      assert.equal(codeOf({ ...base, organization_id: 'org_2', scope: '' }, { ...only('org_1'), requiredScopes: ['x'] }), 'ORGANIZATION_INVALID');
+    });
   });
 });

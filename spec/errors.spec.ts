@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AUTH_ERROR_STATUS, AuthError, bearerChallenge, errorBody, errorHeaders, isAuthError, type AuthErrorCode } from '../lib/errors.ts';
 
+// the contract's table, plus ORGANIZATION_INVALID (403), our extension for requiredOrganization
 const CONTRACT_TABLE: Record<AuthErrorCode, number> = {
   TOKEN_MISSING: 401,
   TOKEN_MALFORMED: 401,
@@ -14,6 +15,7 @@ const CONTRACT_TABLE: Record<AuthErrorCode, number> = {
   ISSUER_INVALID: 401,
   AUDIENCE_INVALID: 401,
   SCOPE_MISSING: 403,
+  ORGANIZATION_INVALID: 403,
   JWKS_UNAVAILABLE: 503,
 };
 
@@ -49,6 +51,10 @@ describe('bearerChallenge', () => {
   test('says insufficient_scope with the required scope for a 403', () => {
     const error = new AuthError('SCOPE_MISSING', 'lacks write', { detail: { claim: 'scope', expected: ['read', 'write'], actual: ['read'] } });
     assert.equal(bearerChallenge(error), 'Bearer error="insufficient_scope", error_description="lacks write", scope="read write"');
+  });
+
+  test('says insufficient_scope without a scope for the wrong organization', () => {
+    assert.equal(bearerChallenge(new AuthError('ORGANIZATION_INVALID', 'another organization')), 'Bearer error="insufficient_scope", error_description="another organization"');
   });
 
   test('drops quotes, backslashes and control characters from quoted-strings', () => {

@@ -1,0 +1,134 @@
+/**
+ * Verified tokens, remembered so that the same token (a user's cookie, sent on
+ * every request) is not verified again: one table per resolved options object,
+ * bounded in entries and in token characters across all tables.
+ *
+ * This module only stores. Whether an entry may still be served (the token
+ * inside `exp` and `nbf` now, the key that verified it still in a fresh JWKS)
+ * is decided by `verify.ts` on every hit, and a failure is never stored.
+ * fast-jwt's cache is the one to beat: its entries could outlive `exp` and
+ * survive the removal of their key (https://github.com/nearform/fast-jwt/issues/5).
+ * @module
+ */
+
+/** Most tokens remembered at once, over all options objects (fast-jwt's default size too). */
+export const TOKEN_CACHE_MAX_ENTRIES = 1000;
+/**
+ * Most token characters remembered at once (1 MiB; tokens are ASCII, so bytes).
+ * Logto's tokens are 0.5 to 1.5 KB, so this allows about 1000 of them and
+ * 128 of the largest we parse (8192 characters). The parsed claims cost about
+ * as much again.
+ */
+export const TOKEN_CACHE_MAX_CHARS = 1024 * 1024;
+
+/** A token that passed every check, as `verify.ts` stored it. */
+export interface VerifiedToken {
+  /** The verified claims, deep-frozen: every hit hands out this same object. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Identity of the JWKS key that verified the signature. */
+  readonly key: object;
+}
+
+interface Entry extends VerifiedToken {
+  readonly token: string;
+  readonly table: Map<string, Entry>;
+  /** Served since the clock hand last passed: spared once (second chance). */
+  referenced: boolean;
+  slot: number;
+}
+
+// one table per resolved options object: a token verified under one audience,
+// issuer, scope or algorithm list is never served under another
+const tables = new WeakMap<object, Map<string, Entry>>();
+// CLOCK (second chance): a ring of every entry; a hit only sets a flag, so
+// serving a hit costs no reordering, and the hand evicts what was not served lately
+const ring: (Entry | undefined)[] = new Array(TOKEN_CACHE_MAX_ENTRIES).fill(undefined);
+let hand = 0;
+let entries = 0;
+let chars = 0;
+
+/** The remembered verification of `token` under `scope` (the resolved options), if any. */
+export function findVerified(scope: object, token: string): VerifiedToken | undefined {
+  const entry = tables.get(scope)?.get(token);
+  if (entry) entry.referenced = true;
+  return entry;
+}
+
+/**
+ * Remembers a verified token and returns its payload, now deep-frozen (the
+ * same object will be handed to later requests, so no request may change it
+ * for the next one). The oldest entries not served lately make room.
+ */
+export function rememberVerified(scope: object, token: string, payload: Record<string, unknown>, key: object): Readonly<Record<string, unknown>> {
+  let table = tables.get(scope);
+  if (!table) tables.set(scope, (table = new Map()));
+  const previous = table.get(token);
+  if (previous) forgetVerified(previous);
+  const own = ownCopy(token);
+  const entry: Entry = { token: own, table, payload: deepFreeze(payload), key, referenced: false, slot: -1 };
+  makeRoom(own.length);
+  table.set(own, entry);
+  entry.slot = hand;
+  ring[hand] = entry;
+  hand = (hand + 1) % TOKEN_CACHE_MAX_ENTRIES;
+  entries++;
+  chars += own.length;
+  return entry.payload;
+}
+
+/** Drops one remembered token (expired, or its key left the JWKS). */
+export function forgetVerified(verified: VerifiedToken): void {
+  const entry = verified as Entry;
+  if (entry.slot === -1) return;
+  entry.table.delete(entry.token);
+  ring[entry.slot] = undefined;
+  entry.slot = -1;
+  entries--;
+  chars -= entry.token.length;
+}
+
+/** Forgets every remembered token. For tests, and for apps that must re-verify everything at once. */
+export function clearTokenCache(): void {
+  for (const entry of ring) if (entry) forgetVerified(entry);
+  hand = 0;
+}
+
+/** How much the cache holds now, for tests and the memory bench. */
+export function tokenCacheUsage(): { entries: number; chars: number } {
+  return { entries, chars };
+}
+
+// Advances the hand until the slot under it is free and `incoming` more
+// characters fit. An entry served since the hand last passed is spared once.
+function makeRoom(incoming: number): void {
+  for (;;) {
+    const entry = ring[hand];
+    if (entry === undefined) {
+      if (chars + incoming <= TOKEN_CACHE_MAX_CHARS) return;
+    } else if (entry.referenced) {
+      entry.referenced = false;
+    } else {
+      forgetVerified(entry);
+      if (chars + incoming <= TOKEN_CACHE_MAX_CHARS) return;
+    }
+    hand = (hand + 1) % TOKEN_CACHE_MAX_ENTRIES;
+  }
+}
+
+// A token cut out of a Cookie header may be a slice that keeps the whole header
+// alive; concatenating and slicing again makes V8 copy the characters into a
+// string of their own, so what we count is what we keep.
+function ownCopy(token: string): string {
+  return (token + ' ').slice(0, -1);
+}
+
+// iterative: a hostile but validly signed payload may nest thousands deep
+function deepFreeze<T extends object>(root: T): T {
+  const pending: object[] = [root];
+  for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
+    if (Object.isFrozen(value)) continue;
+    Object.freeze(value);
+    for (const member of Object.values(value)) if (typeof member === 'object' && member !== null) pending.push(member);
+  }
+  return root;
+}
