@@ -1,0 +1,233 @@
+// A real OIDC issuer on 127.0.0.1, shaped like Logto: node-oidc-provider (which
+// Logto is built on) mounted under /oidc, issuing JWT access tokens for an API
+// resource through the client_credentials grant. Tokens come from a real
+// POST /oidc/token and keys from a real GET /oidc/jwks, so a verifier under
+// test sees what it would see against a Logto tenant.
+import { generateKeyPair, randomBytes, type JsonWebKey } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+
+export type LogtoIssuerAlg = 'ES384' | 'ES256' | 'ES512' | 'RS256' | 'PS256' | 'EdDSA';
+
+export interface LogtoIssuerOptions {
+  /** Signing algorithm of the access tokens; Logto's default is ES384. */
+  alg?: LogtoIssuerAlg;
+  /** The API resource indicator, which becomes the tokens' `aud`. */
+  audience?: string;
+  /** Scopes the API resource defines (all granted to the test client). */
+  scopes?: string[];
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+}
+
+export interface LogtoIssuer {
+  /** http://127.0.0.1:PORT (no trailing slash). */
+  logtoUrl: string;
+  /** `${logtoUrl}/oidc` */
+  issuer: string;
+  /** `${logtoUrl}/oidc/jwks` */
+  jwksUri: string;
+  /** The API resource indicator. */
+  audience: string;
+  alg: string;
+  /** The client_credentials client getToken() authenticates as (also the tokens' sub and client_id). */
+  clientId: string;
+  /** The scopes the resource defines; getToken() asks for all of them by default. */
+  scopes: string[];
+  /** How many GET /oidc/jwks requests the server has answered. */
+  jwksHits(): number;
+  /** A real access token from POST /oidc/token (client_credentials). Rejects with the OAuth error on a non-200. */
+  getToken(opts?: { scope?: string; resource?: string }): Promise<string>;
+  /** Publish a new signing key first (new kid), keeping the old ones after it; new tokens use the new key. */
+  rotateKey(): Promise<void>;
+  /** Drop every key but the current one from the JWKS. */
+  retireOldKeys(): Promise<void>;
+  /** Stop the server and drop keep-alive sockets so the process can exit. */
+  close(): Promise<void>;
+}
+
+const CLIENT_ID = 'm2m-test-app';
+const CLIENT_SECRET = 'm2m-test-secret';
+
+// oidc-provider ships no types and @types/oidc-provider is not installed: this
+// is the little of its surface the helper touches.
+type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+interface OidcProviderModule {
+  Provider: new (issuer: string, configuration: Record<string, unknown>) => { callback(): RequestHandler };
+  errors: { InvalidTarget: new (description?: string) => Error };
+}
+
+let oidcModule: Promise<OidcProviderModule> | undefined;
+
+/** Imports oidc-provider once; the specifier is a variable so tsc does not look for its (missing) types. */
+function loadOidcProvider(): Promise<OidcProviderModule> {
+  const specifier = 'oidc-provider';
+  // On import it warns that Node 20 is not a supported runtime; keep test output clean.
+  oidcModule ??= muteOidcNotices(() => import(specifier) as Promise<OidcProviderModule>);
+  return oidcModule;
+}
+
+/**
+ * Runs `fn` with oidc-provider's own console notices ("oidc-provider WARNING: ...")
+ * dropped; anything else still reaches the console.
+ */
+async function muteOidcNotices<T>(fn: () => T | Promise<T>): Promise<T> {
+  const { warn, info } = console;
+  const filter =
+    (original: (...args: unknown[]) => void) =>
+    (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].includes('oidc-provider ')) return;
+      original.apply(console, args);
+    };
+  console.warn = filter(warn);
+  console.info = filter(info);
+  try {
+    return await fn();
+  } finally {
+    console.warn = warn;
+    console.info = info;
+  }
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** A private signing JWK for `alg` with a fresh random kid (Logto's kids are random too). */
+async function makeSigningKey(alg: LogtoIssuerAlg): Promise<JsonWebKey> {
+  const { privateKey } = await (() => {
+    switch (alg) {
+      case 'ES256':
+        return generateKeyPairAsync('ec', { namedCurve: 'P-256' });
+      case 'ES384':
+        return generateKeyPairAsync('ec', { namedCurve: 'P-384' });
+      case 'ES512':
+        return generateKeyPairAsync('ec', { namedCurve: 'P-521' });
+      case 'RS256':
+      case 'PS256':
+        return generateKeyPairAsync('rsa', { modulusLength: 2048 });
+      case 'EdDSA':
+        return generateKeyPairAsync('ed25519');
+    }
+  })();
+  // `alg` pins the key to one algorithm: oidc-provider picks the signing key by
+  // alg, and an RSA or Ed25519 key would otherwise be published without one.
+  return { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(12).toString('base64url'), alg, use: 'sig' };
+}
+
+export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<LogtoIssuer> {
+  const alg = opts.alg ?? 'ES384';
+  const audience = opts.audience ?? 'https://api.example.test';
+  const scopes = opts.scopes ?? ['read:data', 'write:data'];
+  const { Provider, errors } = await loadOidcProvider();
+
+  let keys = [await makeSigningKey(alg)];
+  let handle: RequestHandler | undefined;
+  let jwksHits = 0;
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    // Logto serves its OIDC endpoints under /oidc; anything else is not ours.
+    if (!handle || !url.startsWith('/oidc/')) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    if (req.method === 'GET' && url.split('?')[0] === '/oidc/jwks') jwksHits++;
+    // Mount the way express does: the provider routes on the stripped url and
+    // derives the mount path (for discovery's endpoint URLs) from originalUrl.
+    (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+    req.url = url.slice('/oidc'.length);
+    handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const logtoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${logtoUrl}/oidc`;
+
+  // oidc-provider fixes its keystore at construction, so a key change builds a
+  // fresh Provider for the same issuer and swaps it in behind the same server.
+  // Tokens are stateless JWTs, so nothing is lost with the old instance's store.
+  const install = () =>
+    muteOidcNotices(() => {
+      const provider = new Provider(issuer, {
+        // Only the client_credentials grant; no login UI, no dev keys.
+        clients: [
+          {
+            client_id: CLIENT_ID,
+            client_secret: CLIENT_SECRET,
+            grant_types: ['client_credentials'],
+            response_types: [],
+            redirect_uris: [],
+          },
+        ],
+        jwks: { keys },
+        // Clients default to RS256 ID tokens, which only validates when an RSA
+        // key is published; sign everything with the issuer's one algorithm.
+        enabledJWA: { idTokenSigningAlgValues: [alg] },
+        clientDefaults: { id_token_signed_response_alg: alg },
+        cookies: { keys: [randomBytes(32).toString('base64url')] },
+        features: {
+          devInteractions: { enabled: false },
+          clientCredentials: { enabled: true },
+          resourceIndicators: {
+            enabled: true,
+            // Like Logto's API resources: a JWT access token, aud = the indicator,
+            // signed by the current key for `alg`, valid for an hour.
+            getResourceServerInfo: (_ctx: unknown, indicator: string) => {
+              if (indicator !== audience) throw new errors.InvalidTarget();
+              return { scope: scopes.join(' '), audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg } } };
+            },
+          },
+        },
+        ttl: { ClientCredentials: 3600 },
+      });
+      handle = provider.callback();
+    });
+  await install();
+
+  return {
+    logtoUrl,
+    issuer,
+    jwksUri: `${issuer}/jwks`,
+    audience,
+    alg,
+    clientId: CLIENT_ID,
+    scopes: [...scopes],
+    jwksHits: () => jwksHits,
+    async getToken({ scope = scopes.join(' '), resource = audience } = {}) {
+      const body = new URLSearchParams({ grant_type: 'client_credentials', resource });
+      if (scope) body.set('scope', scope);
+      const credentials = Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64');
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      const json = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
+      if (!response.ok || !json.access_token) {
+        throw new Error(`token endpoint answered ${response.status}: ${json.error ?? 'no access_token'}${json.error_description ? ` (${json.error_description})` : ''}`);
+      }
+      return json.access_token;
+    },
+    async rotateKey() {
+      keys = [await makeSigningKey(alg), ...keys];
+      await install();
+    },
+    async retireOldKeys() {
+      keys = keys.slice(0, 1);
+      await install();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        handle = undefined;
+        server.closeAllConnections();
+        // Resolves on a second close too (the callback then gets ERR_SERVER_NOT_RUNNING).
+        server.close(() => resolve());
+      }),
+  };
+}
