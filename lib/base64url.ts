@@ -21,6 +21,7 @@ const utf8Encoder = new TextEncoder();
 /** Decodes `input[start, end)` as strict base64url; `undefined` when it is not canonical base64url. */
 export function decodeBase64url(input: string, start = 0, end = input.length): Uint8Array<ArrayBuffer> | undefined {
   const length = end - start;
+  if (!(length >= 0)) return undefined;
   const tail = length % 4;
   if (tail === 1) return undefined; // 6 bits cannot make a byte
   const out = new Uint8Array((length >> 2) * 3 + (tail === 0 ? 0 : tail - 1));

@@ -93,7 +93,8 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
   const issuers = options.issuer === undefined ? [`${logtoUrl}/oidc`] : nonEmptyStrings(options.issuer, 'issuer');
   const jwksUri = options.jwksUri === undefined ? `${logtoUrl}/oidc/jwks` : parseHttpUrl(options.jwksUri, 'jwksUri');
   const audiences = nonEmptyStrings(options.audience, 'audience');
-  const requiredScopes = options.requiredScope === undefined ? [] : nonEmptyStrings(options.requiredScope, 'requiredScope');
+  // an empty list requires nothing, like no requiredScope at all
+  const requiredScopes = options.requiredScope === undefined || (Array.isArray(options.requiredScope) && options.requiredScope.length === 0) ? [] : nonEmptyStrings(options.requiredScope, 'requiredScope');
   if (requiredScopes.some((scope) => scope.includes(' '))) throw new TypeError('logto-authkit: each requiredScope must be a single scope without spaces');
 
   if (options.algorithms !== undefined && !Array.isArray(options.algorithms)) throw new TypeError('logto-authkit: algorithms must be an array of algorithm names');

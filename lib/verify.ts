@@ -106,7 +106,8 @@ function recallVerified(token: string, options: ResolvedOptions, now: number): A
 }
 
 function contextOf(payload: JWTPayload): AuthContext {
-  return { userId: payload.sub ?? null, isAuthenticated: true, payload };
+  const organizationId = organizationOf(payload);
+  return organizationId === undefined ? { userId: payload.sub ?? null, isAuthenticated: true, payload } : { userId: payload.sub ?? null, isAuthenticated: true, payload, organizationId };
 }
 
 // `tokenCache: false` turns the verified-token cache off. Until options.ts

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ALGORITHMS, importPublicKey, keyFitsAlgorithm, parsePublicJwk, type Algorithm } from '../lib/jwk.ts';
 import { ALL_ALGORITHMS, makeKey } from './helpers/keys.ts';
@@ -66,6 +67,15 @@ describe('parsePublicJwk', () => {
       'null': null,
     };
     for (const [what, jwk] of Object.entries(refused)) assert.equal(parsePublicJwk(jwk), undefined, what);
+  });
+
+  test('refuses an RSA key with the ROCA fingerprint (CVE-2017-15361) and keeps sound ones', async () => {
+    const vectors = JSON.parse(readFileSync('fixtures/vectors/wycheproof/v0/json_web_key_test.json', 'utf8'));
+    const group = vectors.testGroups.find((g: { tests: Array<{ tcId: number }> }) => g.tests.some((t) => t.tcId === 7));
+    const rocaKeys = (group.public.keys ?? [group.public]) as Array<Record<string, unknown>>;
+    assert.ok(rocaKeys.length > 0);
+    for (const jwk of rocaKeys) assert.equal(parsePublicJwk(jwk), undefined);
+    for (let i = 0; i < 3; i++) assert.ok(parsePublicJwk((await makeKey('RS256', `sound-${i}`, { fresh: true })).publicJwk));
   });
 
   test('accepts key_ops with verify and use sig', async () => {

@@ -19,6 +19,8 @@ export interface LogtoIssuerOptions {
   scopes?: string[];
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
+  /** Logto organizations the test client belongs to (default `org_1`, `org_2`). */
+  organizations?: string[];
 }
 
 export interface LogtoIssuer {
@@ -38,7 +40,9 @@ export interface LogtoIssuer {
   /** How many GET /oidc/jwks requests the server has answered. */
   jwksHits(): number;
   /** A real access token from POST /oidc/token (client_credentials). Rejects with the OAuth error on a non-200. */
-  getToken(opts?: { scope?: string; resource?: string }): Promise<string>;
+  getToken(opts?: { scope?: string; resource?: string; organizationId?: string }): Promise<string>;
+  /** Like Logto: an organization token (`aud` = `urn:logto:organization:<id>`) for organization permissions. */
+  getOrganizationToken(organizationId: string, opts?: { scope?: string }): Promise<string>;
   /** Publish a new signing key first (new kid), keeping the old ones after it; new tokens use the new key. */
   rotateKey(): Promise<void>;
   /** Drop every key but the current one from the JWKS. */
@@ -48,6 +52,8 @@ export interface LogtoIssuer {
 }
 
 const CLIENT_ID = 'm2m-test-app';
+const ORGANIZATION_URN = 'urn:logto:organization:';
+const ORGANIZATION_SCOPES = ['read:members', 'invite:member'];
 const CLIENT_SECRET = 'm2m-test-secret';
 
 // oidc-provider ships no types and @types/oidc-provider is not installed: this
@@ -118,6 +124,7 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
   const alg = opts.alg ?? 'ES384';
   const audience = opts.audience ?? 'https://api.example.test';
   const scopes = opts.scopes ?? ['read:data', 'write:data'];
+  const organizations = opts.organizations ?? ['org_1', 'org_2'];
   const { Provider, errors } = await loadOidcProvider();
 
   let keys = [await makeSigningKey(alg)];
@@ -179,10 +186,20 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
             // Like Logto's API resources: a JWT access token, aud = the indicator,
             // signed by the current key for `alg`, valid for an hour.
             getResourceServerInfo: (_ctx: unknown, indicator: string) => {
-              if (indicator !== audience) throw new errors.InvalidTarget();
-              return { scope: scopes.join(' '), audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg } } };
+              // Logto's organization tokens: the resource is urn:logto:organization:<id>
+              const organization = organizations.find((id) => indicator === `${ORGANIZATION_URN}${id}`);
+              if (indicator !== audience && !organization) throw new errors.InvalidTarget();
+              const scope = organization ? ORGANIZATION_SCOPES.join(' ') : scopes.join(' ');
+              return { scope, audience: indicator, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg } } };
             },
           },
+        },
+        // Logto's organization-level API resources: a token for the API resource
+        // that also names the organization it was asked for (organization_id).
+        // The token endpoint knows no such parameter, so it is read from the raw body.
+        extraTokenClaims: (ctx: { oidc?: { body?: Record<string, unknown> } }) => {
+          const organization = ctx.oidc?.body?.organization_id;
+          return typeof organization === 'string' && organizations.includes(organization) ? { organization_id: organization } : undefined;
         },
         ttl: { ClientCredentials: 3600 },
       });
@@ -199,9 +216,13 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
     clientId: CLIENT_ID,
     scopes: [...scopes],
     jwksHits: () => jwksHits,
-    async getToken({ scope = scopes.join(' '), resource = audience } = {}) {
+    getOrganizationToken(organizationId, { scope = ORGANIZATION_SCOPES.join(' ') } = {}) {
+      return this.getToken({ resource: `${ORGANIZATION_URN}${organizationId}`, scope });
+    },
+    async getToken({ scope = scopes.join(' '), resource = audience, organizationId }: { scope?: string; resource?: string; organizationId?: string } = {}) {
       const body = new URLSearchParams({ grant_type: 'client_credentials', resource });
       if (scope) body.set('scope', scope);
+      if (organizationId) body.set('organization_id', organizationId);
       const credentials = Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64');
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',
