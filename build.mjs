@@ -3,7 +3,7 @@
 // `--if-stale` skips the build when dist/ is newer than every source file.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const sources = readdirSync('lib').filter((file) => file.endsWith('.ts')).map((file) => join('lib', file));
@@ -25,6 +25,7 @@ for (const file of readdirSync('dist.tmp')) {
   if (file.endsWith('.cjs')) rewrite(path, path, /require\("(\.\/[\w-]+)\.js"\)/g, 'require("$1.cjs")');
   if (file.endsWith('.d.ts')) rewrite(path, path.replace(/\.d\.ts$/, '.d.cts'), /from '(\.\/[\w-]+)\.js'/g, "from '$1.cjs'");
 }
+chmodSync('dist.tmp/cli.js', 0o755);
 writeFileSync('dist.tmp/.stamp', String(Date.now()));
 rmSync('dist', { recursive: true, force: true });
 renameSync('dist.tmp', 'dist');
