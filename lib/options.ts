@@ -31,6 +31,18 @@ export interface VerifyAuthOptions {
    * Default: none (organization not checked).
    */
   requiredOrganization?: boolean | string | string[];
+  /**
+   * Remember tokens that passed verification, so the same token (a user's
+   * cookie on every request) is answered without crypto. A remembered token is
+   * served only while it is inside `exp` and `nbf` with the current clock (same
+   * `clockTolerance`), while the key that verified it is still in a fresh JWKS
+   * (a key removed on rotation, or a JWKS past `jwksCacheTtl`, sends the token
+   * through full verification), and only under the same options object.
+   * Failures are never remembered. Process-wide bound: 1000 tokens and 1 MiB of
+   * token characters. Each call gets its own `payload` object; nested values
+   * (arrays, objects) are shared between calls and frozen. Default: `true`.
+   */
+  tokenCache?: boolean;
   /** Allow-list of JWS algorithms. `none` and every HS* are never accepted. Default: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA. */
   algorithms?: string[];
   /** Leeway for `exp` and `nbf`, in seconds. Default: `0`. */
@@ -57,6 +69,8 @@ export const DEFAULTS = Object.freeze({
   algorithms: ALGORITHM_NAMES,
   /** Default: `0` seconds. */
   clockTolerance: 0,
+  /** Default: `true`. */
+  tokenCache: true,
   /** Default: `300000` (5 minutes). */
   jwksCacheTtl: 300_000,
 });
@@ -70,6 +84,7 @@ export interface ResolvedOptions {
   cookieName: string;
   guestCookieName: string;
   allowGuest: boolean;
+  tokenCache: boolean;
   jwksCacheTtl: number;
   fetch: typeof fetch | undefined;
 }
@@ -105,6 +120,7 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
   if (typeof clockTolerance !== 'number' || !(clockTolerance >= 0) || !Number.isFinite(clockTolerance)) throw new TypeError('logto-authkit: clockTolerance must be a number of seconds >= 0');
   const jwksCacheTtl = options.jwksCacheTtl ?? DEFAULTS.jwksCacheTtl;
   if (typeof jwksCacheTtl !== 'number' || !(jwksCacheTtl >= 0)) throw new TypeError('logto-authkit: jwksCacheTtl must be a number of milliseconds >= 0');
+  if (options.tokenCache !== undefined && typeof options.tokenCache !== 'boolean') throw new TypeError('logto-authkit: tokenCache must be a boolean');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('logto-authkit: fetch must be a function');
 
   const organization = organizationOption(options.requiredOrganization);
@@ -119,6 +135,7 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
     cookieName,
     guestCookieName,
     allowGuest: options.allowGuest === true,
+    tokenCache: options.tokenCache ?? DEFAULTS.tokenCache,
     jwksCacheTtl,
     fetch: options.fetch,
   });

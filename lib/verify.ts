@@ -7,12 +7,12 @@
  * give the same answer: inside `exp`/`nbf` now, its key still in a fresh JWKS.
  * @module
  */
-import { checkClaims, type AuthContext, type JWTPayload } from './claims.js';
+import { checkClaims, organizationOf, type AuthContext, type JWTPayload } from './claims.js';
 import { AuthError, isAuthError } from './errors.js';
 import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './guest.js';
 import { isAlgorithm } from './jwk.js';
 import { findKey, getKey, isKeyFresh } from './jwks-cache.js';
-import { parseCompact, verifySignature } from './jws.js';
+import { decodePayload, splitCompact, verifySignature } from './jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
 import { findVerified, forgetVerified, rememberVerified } from './token-cache.js';
 import { readCredentials, type AuthInput } from './token-source.js';
@@ -26,7 +26,7 @@ import { readCredentials, type AuthInput } from './token-source.js';
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
 export async function verifyLogtoToken(token: string, options: VerifyAuthOptions): Promise<AuthContext> {
-  return verifyToken(token, resolveWithTokenCache(options));
+  return verifyToken(token, resolveOptions(options));
 }
 
 /**
@@ -37,7 +37,7 @@ export async function verifyLogtoToken(token: string, options: VerifyAuthOptions
  * (a 403 or 503 is still thrown).
  */
 export async function verifyAuth(input: AuthInput, options: VerifyAuthOptions): Promise<AuthContext> {
-  const outcome = await authenticate(input, resolveWithTokenCache(options));
+  const outcome = await authenticate(input, resolveOptions(options));
   if (outcome.error) throw outcome.error;
   return outcome.auth;
 }
@@ -68,21 +68,31 @@ export async function authenticate(input: AuthInput, options: ResolvedOptions): 
 }
 
 async function verifyToken(token: string, options: ResolvedOptions): Promise<AuthContext> {
-  const cacheable = usesTokenCache(options);
-  const remembered = cacheable ? recallVerified(token, options, Date.now()) : undefined;
+  const now = Date.now();
+  const remembered = options.tokenCache ? recallVerified(token, options, now) : undefined;
   if (remembered) return remembered;
-  const jws = parseCompact(token);
+  const jws = splitCompact(token);
   const alg = jws.header.alg;
   // the allow-list is checked before any JWKS traffic: no fetch for a token we would refuse anyway
   if (!isAlgorithm(alg) || !options.algorithms.has(alg)) {
     throw new AuthError('ALGORITHM_NOT_ALLOWED', `the token "alg" is not one of ${[...options.algorithms].join(', ')}`, { detail: { claim: 'alg', expected: [...options.algorithms], actual: alg } });
   }
-  // a warm JWKS cache answers without a promise; anything else (a fetch, an error) goes through getKey
-  const key = findKey(options, alg, jws.header.kid, Date.now()) ?? (await getKey(options, alg, jws.header.kid));
-  await verifySignature(jws, alg, key.cryptoKey, key.signatureLength);
-  const payload = jws.payload;
+  // a warm JWKS cache answers at once, and the signature check then runs on
+  // WebCrypto's thread while the payload is decoded here; a cold one is only
+  // asked once the payload is known to be a JSON object (no fetch for garbage)
+  const warmKey = findKey(options, alg, jws.header.kid, now);
+  const payloadFirst = warmKey ? undefined : decodePayload(jws);
+  const key = warmKey ?? (await getKey(options, alg, jws.header.kid));
+  const signatureCheck = verifySignature(jws, alg, key.cryptoKey, key.signatureLength);
+  let payload: Record<string, unknown>;
+  try {
+    payload = payloadFirst ?? decodePayload(jws);
+  } finally {
+    signatureCheck.catch(() => {}); // awaited below; a malformed payload is reported first, as parseCompact would
+  }
+  await signatureCheck;
   checkClaims(payload, options.expected, Date.now() / 1000);
-  return contextOf(cacheable ? (rememberVerified(options, token, payload, key.cachedKey) as JWTPayload) : payload);
+  return contextOf(options.tokenCache ? (rememberVerified(options, token, payload, key.cachedKey) as JWTPayload) : payload);
 }
 
 // A cache hit is served only when a fresh verification would succeed now: the
@@ -105,22 +115,12 @@ function recallVerified(token: string, options: ResolvedOptions, now: number): A
   return contextOf(payload);
 }
 
-function contextOf(payload: JWTPayload): AuthContext {
+// Every caller gets its own payload object: what one request changes in it is
+// not what the next one reads (the cached claims themselves are frozen).
+function contextOf(verified: JWTPayload): AuthContext {
+  const payload = { ...verified };
   const organizationId = organizationOf(payload);
-  return organizationId === undefined ? { userId: payload.sub ?? null, isAuthenticated: true, payload } : { userId: payload.sub ?? null, isAuthenticated: true, payload, organizationId };
-}
-
-// `tokenCache: false` turns the verified-token cache off. Until options.ts
-// resolves the option itself, the raw options are read here and the resolved
-// object is marked (the shims, which only pass resolved options, then see it too).
-const withoutTokenCache = new WeakSet<ResolvedOptions>();
-
-function resolveWithTokenCache(options: VerifyAuthOptions): ResolvedOptions {
-  const resolved = resolveOptions(options);
-  if ((options as { tokenCache?: unknown }).tokenCache === false) withoutTokenCache.add(resolved);
-  return resolved;
-}
-
-function usesTokenCache(options: ResolvedOptions): boolean {
-  return (options as { tokenCache?: unknown }).tokenCache !== false && !withoutTokenCache.has(options);
+  const context: AuthContext = { userId: payload.sub ?? null, isAuthenticated: true, payload };
+  if (organizationId !== undefined) context.organizationId = organizationId;
+  return context;
 }

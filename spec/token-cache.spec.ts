@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test';
+import { clearJwksCache } from '../lib/jwks-cache.ts';
+import {
+  clearTokenCache,
+  findVerified,
+  rememberVerified,
+  TOKEN_CACHE_MAX_CHARS,
+  TOKEN_CACHE_MAX_ENTRIES,
+  tokenCacheUsage,
+} from '../lib/token-cache.ts';
+import { verifyLogtoToken } from '../lib/verify.ts';
+import { makeKey, mint, type TestKey } from './helpers/keys.ts';
+import { startJwksServer, type JwksServer } from './helpers/jwks-server.ts';
+
+const AUDIENCE = 'https://api.example.com';
+const NOW = Date.UTC(2030, 0, 1); // mocked clock, in ms
+
+let server: JwksServer;
+let key: TestKey;
+let verifyCalls = 0;
+const realVerify = crypto.subtle.verify;
+
+before(async () => {
+  key = await makeKey('ES256', 'cache-key');
+  server = await startJwksServer([key.publicJwk]);
+  // count signature checks: a cache hit must not reach crypto.subtle
+  crypto.subtle.verify = function (...args: Parameters<SubtleCrypto['verify']>) {
+    verifyCalls++;
+    return realVerify.apply(crypto.subtle, args);
+  } as SubtleCrypto['verify'];
+});
+after(async () => {
+  crypto.subtle.verify = realVerify;
+  await server.close();
+});
+beforeEach(() => {
+  mock.timers.enable({ apis: ['Date'], now: NOW });
+  server.setKeys([key.publicJwk]);
+  clearJwksCache();
+  clearTokenCache();
+  verifyCalls = 0;
+});
+afterEach(() => mock.timers.reset());
+
+const options = (extra: Record<string, unknown> = {}) => ({ logtoUrl: server.logtoUrl, audience: AUDIENCE, ...extra });
+const token = (extra: { expiresIn?: number; claims?: Record<string, unknown>; aud?: string | string[]; signer?: TestKey } = {}) =>
+  mint(extra.signer ?? key, { iss: server.issuer, aud: extra.aud ?? AUDIENCE, expiresIn: extra.expiresIn, claims: extra.claims });
+
+async function rejectsWith(promise: Promise<unknown>, code: string, status = 401): Promise<void> {
+  await assert.rejects(promise, (error: { code?: string; status?: number }) => {
+    assert.equal(error.code, code);
+    assert.equal(error.status, status);
+    return true;
+  });
+}
+
+describe('serving a verified token again', () => {
+  test('returns the same context for a repeated token without verifying its signature again', async () => {
+    const opts = options();
+    const jwt = await token();
+    const first = await verifyLogtoToken(jwt, opts);
+    const second = await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, 1);
+    assert.deepEqual(second, first);
+    assert.equal(second.userId, 'user_123');
+    assert.equal(second.isAuthenticated, true);
+  });
+
+  test('verifies every time when tokenCache is false', async () => {
+    const opts = options({ tokenCache: false });
+    const jwt = await token();
+    await verifyLogtoToken(jwt, opts);
+    await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, 2);
+    assert.equal(tokenCacheUsage().entries, 0);
+  });
+
+  test('never remembers a failure: a failing token is verified in full each time', async () => {
+    const opts = options({ requiredScope: 'admin' });
+    const jwt = await token();
+    await rejectsWith(verifyLogtoToken(jwt, opts), 'SCOPE_MISSING', 403);
+    await rejectsWith(verifyLogtoToken(jwt, opts), 'SCOPE_MISSING', 403);
+    assert.equal(verifyCalls, 2);
+    assert.equal(tokenCacheUsage().entries, 0);
+  });
+});
+
+describe('expiry with the current clock', () => {
+  test('gives TOKEN_EXPIRED for a cached token at exp itself, as a fresh verification does', async () => {
+    const opts = options();
+    const jwt = await token({ expiresIn: 60 });
+    await verifyLogtoToken(jwt, opts);
+    mock.timers.tick(59_999);
+    await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, 1, 'still inside exp: served from the cache');
+    mock.timers.tick(1);
+    await rejectsWith(verifyLogtoToken(jwt, opts), 'TOKEN_EXPIRED');
+    await rejectsWith(verifyLogtoToken(jwt, { ...opts }), 'TOKEN_EXPIRED'); // fresh options: a full verification agrees
+  });
+
+  test('applies clockTolerance to a cached token exactly as checkClaims does', async () => {
+    const opts = options({ clockTolerance: 5 });
+    const jwt = await token({ expiresIn: 60 });
+    await verifyLogtoToken(jwt, opts);
+    mock.timers.tick(64_999);
+    await verifyLogtoToken(jwt, opts);
+    mock.timers.tick(1);
+    await rejectsWith(verifyLogtoToken(jwt, opts), 'TOKEN_EXPIRED');
+    assert.equal(verifyCalls, 2, 'the expired token went through full verification once, then failed');
+  });
+
+  test('gives TOKEN_NOT_YET_VALID to a cached token when the clock moves back before nbf', async () => {
+    const opts = options();
+    const jwt = await token({ claims: { nbf: NOW / 1000 } });
+    await verifyLogtoToken(jwt, opts);
+    mock.timers.setTime(NOW - 1000);
+    await rejectsWith(verifyLogtoToken(jwt, opts), 'TOKEN_NOT_YET_VALID');
+  });
+});
+
+describe('key rotation', () => {
+  test('stops serving a token once its key has left the JWKS at the next refresh', async () => {
+    const opts = options({ jwksCacheTtl: 1000 });
+    const jwt = await token();
+    await verifyLogtoToken(jwt, opts);
+    const other = await makeKey('ES256', 'rotated-in');
+    server.setKeys([other.publicJwk]);
+    mock.timers.tick(1000); // the JWKS is past its TTL: the hit must not outlive it
+    await rejectsWith(verifyLogtoToken(jwt, opts), 'KEY_NOT_FOUND');
+    assert.equal(tokenCacheUsage().entries, 0);
+  });
+
+  test('drops a token at once when a refetch for a new kid shows its key gone, before the TTL', async () => {
+    const opts = options();
+    const jwt = await token();
+    await verifyLogtoToken(jwt, opts);
+    const next = await makeKey('ES256', 'next-key');
+    server.setKeys([next.publicJwk]);
+    await verifyLogtoToken(await token({ signer: next }), opts); // unknown kid: one refetch, the old key is gone
+    await rejectsWith(verifyLogtoToken(jwt, opts), 'KEY_NOT_FOUND');
+  });
+
+  test('verifies in full after the JWKS TTL even when the key stays, then serves from the cache again', async () => {
+    const opts = options({ jwksCacheTtl: 1000 });
+    const jwt = await token();
+    await verifyLogtoToken(jwt, opts);
+    const hits = server.hits();
+    mock.timers.tick(1000);
+    await verifyLogtoToken(jwt, opts);
+    assert.equal(server.hits(), hits + 1, 'the JWKS was refreshed');
+    assert.equal(verifyCalls, 2);
+    await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, 2);
+  });
+});
+
+describe('options never share entries', () => {
+  const cases: { description: string; restrictive: Record<string, unknown>; code: string; status?: number }[] = [
+    { description: 'another audience', restrictive: { audience: 'https://other.example.com' }, code: 'AUDIENCE_INVALID' },
+    { description: 'another issuer', restrictive: { issuer: 'https://elsewhere.example.com/oidc' }, code: 'ISSUER_INVALID' },
+    { description: 'a required scope the token lacks', restrictive: { requiredScope: 'admin' }, code: 'SCOPE_MISSING', status: 403 },
+    { description: 'an algorithm list without the token alg', restrictive: { algorithms: ['RS256'] }, code: 'ALGORITHM_NOT_ALLOWED' },
+  ];
+  for (const { description, restrictive, code, status } of cases) {
+    test(`refuses a token cached under looser options when the options have ${description}`, async () => {
+      const jwt = await token();
+      await verifyLogtoToken(jwt, options());
+      await rejectsWith(verifyLogtoToken(jwt, options(restrictive)), code, status);
+    });
+  }
+});
+
+describe('the payload handed out', () => {
+  test('is a fresh object per call, so a change by one caller never reaches the next', async () => {
+    const opts = options();
+    const jwt = await token({ aud: [AUDIENCE, 'https://second.example.com'], claims: { roles: ['reader'] } });
+    const first = await verifyLogtoToken(jwt, opts);
+    (first.payload as Record<string, unknown>).sub = 'admin';
+    (first.payload as Record<string, unknown>).extra = true;
+    // nested values are shared between callers, so the cache keeps them frozen
+    assert.throws(() => (first.payload!.roles as string[]).push('admin'), TypeError);
+    const second = await verifyLogtoToken(jwt, opts);
+    assert.notEqual(second.payload, first.payload);
+    assert.equal(second.payload!.sub, 'user_123');
+    assert.equal(second.payload!.extra, undefined);
+    assert.deepEqual(second.payload!.roles, ['reader']);
+  });
+
+  test('comes in a new context object each time, so the app may extend its own', async () => {
+    const opts = options();
+    const jwt = await token();
+    const first = await verifyLogtoToken(jwt, opts);
+    (first as unknown as Record<string, unknown>).extra = 1;
+    const second = await verifyLogtoToken(jwt, opts);
+    assert.notEqual(second, first);
+    assert.equal((second as unknown as Record<string, unknown>).extra, undefined);
+  });
+});
+
+describe('memory bound', () => {
+  test(`holds at most ${TOKEN_CACHE_MAX_ENTRIES} entries however many distinct tokens pass`, () => {
+    const scope = {};
+    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES * 3; i++) rememberVerified(scope, `token-${i}`, { exp: 1 }, {});
+    assert.equal(tokenCacheUsage().entries, TOKEN_CACHE_MAX_ENTRIES);
+    assert.ok(findVerified(scope, `token-${TOKEN_CACHE_MAX_ENTRIES * 3 - 1}`));
+    assert.equal(findVerified(scope, 'token-0'), undefined);
+  });
+
+  test(`holds at most ${TOKEN_CACHE_MAX_CHARS} token characters when tokens are large`, () => {
+    const scope = {};
+    const large = 'x'.repeat(8191);
+    for (let i = 0; i < 1000; i++) rememberVerified(scope, `${large}${i % 10}-${i}`, { exp: 1 }, {});
+    const usage = tokenCacheUsage();
+    assert.ok(usage.chars <= TOKEN_CACHE_MAX_CHARS, `${usage.chars} chars`);
+    assert.ok(usage.entries <= Math.floor(TOKEN_CACHE_MAX_CHARS / 8192) + 1, `${usage.entries} entries`);
+  });
+
+  test('spares a token served since the last sweep when making room (second chance)', () => {
+    const scope = {};
+    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES; i++) rememberVerified(scope, `token-${i}`, { exp: 1 }, {});
+    assert.ok(findVerified(scope, 'token-0'));
+    rememberVerified(scope, 'newcomer', { exp: 1 }, {});
+    assert.ok(findVerified(scope, 'token-0'), 'the served token stays');
+    assert.equal(findVerified(scope, 'token-1'), undefined, 'the oldest unserved token made room');
+    assert.equal(tokenCacheUsage().entries, TOKEN_CACHE_MAX_ENTRIES);
+  });
+});
