@@ -23,7 +23,7 @@ export const TOKEN_CACHE_MAX_CHARS = 1024 * 1024;
 
 /** A token that passed every check, as `verify.ts` stored it. */
 export interface VerifiedToken {
-  /** The verified claims, deep-frozen: every hit hands out this same object. */
+  /** The verified claims; nested objects frozen, the top level copied for each caller by verify.ts. */
   readonly payload: Readonly<Record<string, unknown>>;
   /** Identity of the JWKS key that verified the signature. */
   readonly key: object;
@@ -55,9 +55,9 @@ export function findVerified(scope: object, token: string): VerifiedToken | unde
 }
 
 /**
- * Remembers a verified token and returns its payload, now deep-frozen (the
- * same object will be handed to later requests, so no request may change it
- * for the next one). The oldest entries not served lately make room.
+ * Remembers a verified token and returns its payload, nested objects now frozen
+ * (later requests share them, so no request may change them for the next one).
+ * The oldest entries not served lately make room.
  */
 export function rememberVerified(scope: object, token: string, payload: Record<string, unknown>, key: object): Readonly<Record<string, unknown>> {
   let table = tables.get(scope);
@@ -65,7 +65,7 @@ export function rememberVerified(scope: object, token: string, payload: Record<s
   const previous = table.get(token);
   if (previous) forgetVerified(previous);
   const own = ownCopy(token);
-  const entry: Entry = { token: own, table, payload: deepFreeze(payload), key, referenced: false, slot: -1 };
+  const entry: Entry = { token: own, table, payload: freezeNested(payload), key, referenced: false, slot: -1 };
   makeRoom(own.length);
   table.set(own, entry);
   entry.slot = hand;
@@ -122,9 +122,15 @@ function ownCopy(token: string): string {
   return (token + ' ').slice(0, -1);
 }
 
-// iterative: a hostile but validly signed payload may nest thousands deep
-function deepFreeze<T extends object>(root: T): T {
-  const pending: object[] = [root];
+// Callers get their own copy of the payload's top level (verify.ts), so only
+// what the copies share, the nested objects and arrays, is frozen. Iterative:
+// a hostile but validly signed payload may nest thousands deep.
+function freezeNested<T extends object>(root: T): T {
+  const pending: object[] = [];
+  for (const key in root) {
+    const member = (root as Record<string, unknown>)[key];
+    if (typeof member === 'object' && member !== null) pending.push(member);
+  }
   for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
     if (Object.isFrozen(value)) continue;
     Object.freeze(value);
