@@ -31,7 +31,8 @@ test('every lib module has a layer', () => {
 test('the library imports no node: module and no package, only its own files', () => {
   for (const [name, specifiers] of imports) {
     assert.deepEqual(specifiers.filter((specifier) => !specifier.startsWith('./')), [], `lib/${name}.ts`);
-    assert.doesNotMatch(readFileSync(`lib/${name}.ts`, 'utf8'), /\brequire\(|\bimport\(|\bprocess\.|\bBuffer\b/, `lib/${name}.ts uses a Node-only API`);
+    const code = readFileSync(`lib/${name}.ts`, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /\brequire\(|\bimport\(|\bprocess\.|\bBuffer\./, `lib/${name}.ts uses a Node-only API`);
   }
 });
 
