@@ -97,10 +97,16 @@ export function organizationOf(payload: JWTPayload): string | undefined {
 const ORGANIZATION_AUDIENCE_PREFIX = 'urn:logto:organization:';
 
 function organizationFromAudience(aud: string | string[] | undefined): string | undefined {
-  for (const value of typeof aud === 'string' ? [aud] : aud ?? []) {
-    if (value.startsWith(ORGANIZATION_AUDIENCE_PREFIX) && value.length > ORGANIZATION_AUDIENCE_PREFIX.length) return value.slice(ORGANIZATION_AUDIENCE_PREFIX.length);
+  if (typeof aud === 'string') return organizationFromUrn(aud);
+  for (const value of aud ?? []) {
+    const organization = organizationFromUrn(value);
+    if (organization !== undefined) return organization;
   }
   return undefined;
+}
+
+function organizationFromUrn(value: string): string | undefined {
+  return value.startsWith(ORGANIZATION_AUDIENCE_PREFIX) && value.length > ORGANIZATION_AUDIENCE_PREFIX.length ? value.slice(ORGANIZATION_AUDIENCE_PREFIX.length) : undefined;
 }
 
 // Logto organization tokens: organization permissions come with an

@@ -10,9 +10,9 @@
 import { checkClaims, organizationOf, type AuthContext, type JWTPayload } from './claims.js';
 import { AuthError, isAuthError } from './errors.js';
 import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './guest.js';
-import { isAlgorithm } from './jwk.js';
-import { findKey, getKey, isKeyFresh } from './jwks-cache.js';
-import { decodePayload, splitCompact, verifySignature } from './jws.js';
+import { isAlgorithm, type Algorithm } from './jwk.js';
+import { findKey, getKey, isKeyFresh, type SelectedKey } from './jwks-cache.js';
+import { decodePayload, splitCompact, verifySignature, type SplitJws } from './jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
 import { findVerified, forgetVerified, rememberVerified } from './token-cache.js';
 import { readCredentials, type AuthInput } from './token-source.js';
@@ -71,48 +71,57 @@ async function verifyToken(token: string, options: ResolvedOptions): Promise<Aut
   const now = Date.now();
   const remembered = options.tokenCache ? recallVerified(token, options, now) : undefined;
   if (remembered) return remembered;
-  const jws = splitCompact(token);
-  const alg = jws.header.alg;
-  // the allow-list is checked before any JWKS traffic: no fetch for a token we would refuse anyway
-  if (!isAlgorithm(alg) || !options.algorithms.has(alg)) {
-    throw new AuthError('ALGORITHM_NOT_ALLOWED', `the token "alg" is not one of ${[...options.algorithms].join(', ')}`, { detail: { claim: 'alg', expected: [...options.algorithms], actual: alg } });
-  }
-  // a warm JWKS cache answers at once, and the signature check then runs on
-  // WebCrypto's thread while the payload is decoded here; a cold one is only
-  // asked once the payload is known to be a JSON object (no fetch for garbage)
-  const warmKey = findKey(options, alg, jws.header.kid, now);
-  const payloadFirst = warmKey ? undefined : decodePayload(jws);
-  const key = warmKey ?? (await getKey(options, alg, jws.header.kid));
-  const signatureCheck = verifySignature(jws, alg, key.cryptoKey, key.signatureLength);
-  let payload: Record<string, unknown>;
-  try {
-    payload = payloadFirst ?? decodePayload(jws);
-  } finally {
-    signatureCheck.catch(() => {}); // awaited below; a malformed payload is reported first, as parseCompact would
-  }
-  await signatureCheck;
-  checkClaims(payload, options.expected, Date.now() / 1000);
+  const jws = splitCompact(token); // TOKEN_MALFORMED, TOKEN_TYPE_INVALID
+  const alg = assertAlgorithmAllowed(jws.header.alg, options); // ALGORITHM_NOT_ALLOWED, before any JWKS traffic
+  const { payload, key } = await verifySigned(jws, alg, options, now); // KEY_NOT_FOUND, JWKS_UNAVAILABLE, SIGNATURE_INVALID
+  checkClaims(payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
   return contextOf(options.tokenCache ? (rememberVerified(options, token, payload, key.cachedKey) as JWTPayload) : payload);
 }
 
-// A cache hit is served only when a fresh verification would succeed now: the
-// key that verified it is still in a JWKS that is itself fresh (past the TTL the
-// token goes through getKey, so a refresh notices a removed key), and the claims
-// pass with the current clock, through the same checkClaims (so an expired token
-// gets TOKEN_EXPIRED exactly when a fresh verification would). Otherwise the
-// entry is dropped and the token verified in full.
+function assertAlgorithmAllowed(alg: string, options: ResolvedOptions): Algorithm {
+  if (isAlgorithm(alg) && options.algorithms.has(alg)) return alg;
+  const allowed = [...options.algorithms];
+  throw new AuthError('ALGORITHM_NOT_ALLOWED', `the token "alg" is not one of ${allowed.join(', ')}`, { detail: { claim: 'alg', expected: allowed, actual: alg } });
+}
+
+// Finds the key and checks the signature, decoding the payload on the way. A
+// warm JWKS cache answers at once, and the signature check then runs on
+// WebCrypto's thread while the payload is decoded here. A cold cache is only
+// asked once the payload is known to be a JSON object: no fetch for garbage.
+// Either way a malformed payload is TOKEN_MALFORMED, as in parseCompact.
+async function verifySigned(jws: SplitJws, alg: Algorithm, options: ResolvedOptions, now: number): Promise<{ payload: Record<string, unknown>; key: SelectedKey }> {
+  const warmKey = findKey(options, alg, jws.header.kid, now);
+  const decodedFirst = warmKey ? undefined : decodePayload(jws);
+  const key = warmKey ?? (await getKey(options, alg, jws.header.kid));
+  const signatureCheck = verifySignature(jws, alg, key.cryptoKey, key.signatureLength);
+  signatureCheck.catch(() => {}); // awaited below, after a payload error if there is one
+  const payload = decodedFirst ?? decodePayload(jws);
+  await signatureCheck;
+  return { payload, key };
+}
+
+// A token verified before is served only while a fresh verification would
+// accept it now: the key that verified it is still in a JWKS that is itself
+// fresh (past the TTL the token goes through getKey, so a refresh notices a
+// removed key), and the claims pass with the current clock through the same
+// checkClaims (so it expires exactly when a fresh verification would say
+// TOKEN_EXPIRED). Otherwise the entry is dropped and the token verified in full.
 function recallVerified(token: string, options: ResolvedOptions, now: number): AuthContext | undefined {
   const verified = findVerified(options, token);
   if (!verified) return undefined;
   const payload = verified.payload as Record<string, unknown>;
+  if (isKeyFresh(options, verified.key, now) && passesClaims(payload, options, now)) return contextOf(payload);
+  forgetVerified(verified);
+  return undefined;
+}
+
+function passesClaims(payload: Record<string, unknown>, options: ResolvedOptions, now: number): boolean {
   try {
-    if (!isKeyFresh(options, verified.key, now)) throw new Error('the JWKS key set changed or is past its TTL');
     checkClaims(payload, options.expected, now / 1000);
+    return true;
   } catch {
-    forgetVerified(verified);
-    return undefined;
+    return false;
   }
-  return contextOf(payload);
 }
 
 // Every caller gets its own payload object: what one request changes in it is
