@@ -77,7 +77,7 @@ export interface PublicJwk {
  * Checks one JWKS member and returns its public part, or `undefined` when the
  * key must not be used for verifying JWS: private material, an `oct` key,
  * `use` other than `sig`, `key_ops` without `verify`, an `alg` we do not verify
- * with, RSA under 2048 bits or with a weak exponent, EC coordinates of the
+ * with, RSA under 2048 bits or with e = 1 or an even e, a ROCA-weak modulus, EC coordinates of the
  * wrong length. What it cannot see (an off-curve point) fails at import.
  */
 export function parsePublicJwk(raw: unknown): PublicJwk | undefined {
@@ -100,7 +100,7 @@ export function parsePublicJwk(raw: unknown): PublicJwk | undefined {
     if (!n || !e) return undefined;
     const bits = bitLength(n);
     if (bits < MIN_RSA_MODULUS_BITS || bits > MAX_RSA_MODULUS_BITS) return undefined;
-    if (!isStrongExponent(e)) return undefined;
+    if (!isUsableExponent(e)) return undefined;
     if (hasRocaFingerprint(n)) return undefined;
     return { kid, kty: 'RSA', crv: undefined, alg, material: { kty: 'RSA', n: jwk.n, e: jwk.e }, signatureLength: Math.ceil(bits / 8) };
   }
@@ -139,11 +139,14 @@ function bitLength(bytes: Uint8Array): number {
   return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]!));
 }
 
-// FIPS 186-5 §A.1.1: e is odd and 2^16 < e < 2^256. This refuses e = 1 (a
-// "signature" that is the padded message itself) and e = 3.
-function isStrongExponent(e: Uint8Array): boolean {
+// RFC 8017 §3.1: e is odd and at least 3. e = 1 would make the "signature" the
+// padded message itself, forgeable by anyone. e = 3 is legal and safe with a
+// strict PKCS#1 check like WebCrypto's (Wycheproof's valid vectors use it),
+// though FIPS 186-5 §A.1.1 wants e > 2^16 for keys generated today. The cap
+// bounds the work one hostile exponent can cost.
+function isUsableExponent(e: Uint8Array): boolean {
   const bits = bitLength(e);
-  return bits > 16 && bits <= 256 && (e[e.length - 1]! & 1) === 1;
+  return bits >= 2 && bits <= 256 && (e[e.length - 1]! & 1) === 1;
 }
 
 // ROCA (CVE-2017-15361): RSA keys from Infineon's flawed generator have a modulus

@@ -115,8 +115,8 @@ const ACCEPTABLE: Readonly<Record<string, 'verified' | AuthErrorCode>> = {
   scope_extra_spaces: 'verified',
   // two keys share the kid: ambiguous, we refuse to guess
   jwks_duplicate_kid: 'KEY_NOT_FOUND',
-  // FIPS 186-5 §A.1.1: e must be > 2^16, so the e=3 key is refused and no key is left
-  jwks_rsa_exponent_3: 'KEY_NOT_FOUND',
+  // RFC 8017 §3.1 allows e = 3 and WebCrypto's PKCS#1 check is strict, so the genuine signature verifies
+  jwks_rsa_exponent_3: 'verified',
   // the token's kid must name a key; a JWK without kid is not that key
   jwks_key_without_kid_token_with_kid: 'KEY_NOT_FOUND',
 };
