@@ -24,19 +24,12 @@ export interface JwsHeader {
   [member: string]: unknown;
 }
 
-export interface ParsedJws extends SplitJws {
-  payload: Record<string, unknown>;
-}
-
-/** A compact JWS with its header and signature decoded and its payload not yet. */
-export interface SplitJws {
+export interface ParsedJws {
   header: JwsHeader & { alg: string; kid?: string };
+  payload: Record<string, unknown>;
   /** `BASE64URL(header) || '.' || BASE64URL(payload)`, the bytes that were signed. */
   signingInput: Uint8Array<ArrayBuffer>;
   signature: Uint8Array<ArrayBuffer>;
-  token: string;
-  payloadStart: number;
-  payloadEnd: number;
 }
 
 /**
@@ -45,15 +38,6 @@ export interface SplitJws {
  * `TOKEN_TYPE_INVALID` for a `typ` other than `at+jwt`. Does not verify anything.
  */
 export function parseCompact(token: unknown): ParsedJws {
-  const jws = splitCompact(token);
-  return { ...jws, payload: decodePayload(jws) };
-}
-
-/**
- * `parseCompact` without the payload, so that the signature check can start
- * while the payload is decoded (`decodePayload`). Same errors for the rest.
- */
-export function splitCompact(token: unknown): SplitJws {
   if (typeof token !== 'string' || token.length === 0) throw malformed('the token is empty or not a string');
   // cap first: nothing below runs on an oversized input (one pass per dot would be work per dot)
   if (token.length > MAX_TOKEN_LENGTH) throw malformed(`the token is longer than ${MAX_TOKEN_LENGTH} characters`);
@@ -63,15 +47,11 @@ export function splitCompact(token: unknown): SplitJws {
     throw malformed('the token is not a compact JWS of three parts');
   }
   const header = readHeader(token.slice(0, firstDot));
+  const payload = decodeJsonObject(token, firstDot + 1, secondDot, 'payload');
   const signature = decodeBase64url(token, secondDot + 1);
   if (!signature) throw malformed('the signature is not base64url');
   // the token is ASCII once its parts are valid base64url, so UTF-8 encoding is a byte copy
-  return { header, signingInput: encodeUtf8(token.slice(0, secondDot)), signature, token, payloadStart: firstDot + 1, payloadEnd: secondDot };
-}
-
-/** Decodes the payload of a split JWS: `TOKEN_MALFORMED` unless it is a JSON object. */
-export function decodePayload(jws: SplitJws): Record<string, unknown> {
-  return decodeJsonObject(jws.token, jws.payloadStart, jws.payloadEnd, 'payload');
+  return { header, payload, signingInput: encodeUtf8(token.slice(0, secondDot)), signature };
 }
 
 // Every token signed by one key carries the same header segment, so a checked
@@ -79,9 +59,9 @@ export function decodePayload(jws: SplitJws): Record<string, unknown> {
 // Frozen, so no caller can change what the next one reads. Bounded: a stream of
 // distinct headers only recycles the map.
 const MAX_CACHED_HEADERS = 64;
-const checkedHeaders = new Map<string, SplitJws['header']>();
+const checkedHeaders = new Map<string, ParsedJws['header']>();
 
-function readHeader(segment: string): SplitJws['header'] {
+function readHeader(segment: string): ParsedJws['header'] {
   const cached = checkedHeaders.get(segment);
   if (cached) return cached;
   const header = decodeJsonObject(segment, 0, segment.length, 'header');
@@ -93,8 +73,8 @@ function readHeader(segment: string): SplitJws['header'] {
   if (Object.hasOwn(header, 'b64') && header.b64 !== true) throw malformed('the header asks for an unencoded payload ("b64"), which is not supported');
   assertAccessTokenType(header.typ);
   if (checkedHeaders.size >= MAX_CACHED_HEADERS) checkedHeaders.clear();
-  checkedHeaders.set(segment, Object.freeze(header) as SplitJws['header']);
-  return header as SplitJws['header'];
+  checkedHeaders.set(segment, Object.freeze(header) as ParsedJws['header']);
+  return header as ParsedJws['header'];
 }
 
 // RFC 9068 §2.1 and §4: "at+jwt" keeps an ID token or other JWT from passing as an
@@ -116,7 +96,7 @@ function assertAccessTokenType(typ: unknown): void {
  * RFC 8017 §8.2.2: an RSA signature is as long as the modulus).
  * Throws `SIGNATURE_INVALID`.
  */
-export async function verifySignature(jws: SplitJws, alg: Algorithm, key: CryptoKey, signatureLength: number): Promise<void> {
+export async function verifySignature(jws: ParsedJws, alg: Algorithm, key: CryptoKey, signatureLength: number): Promise<void> {
   const valid =
     jws.signature.length === signatureLength &&
     (await crypto.subtle.verify(ALGORITHMS[alg].verifyParams, key, jws.signature, jws.signingInput));

@@ -11,8 +11,8 @@ import { checkClaims, organizationOf, type AuthContext, type JWTPayload } from '
 import { AuthError, isAuthError } from './errors.js';
 import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './guest.js';
 import { isAlgorithm, type Algorithm } from './jwk.js';
-import { findKey, getKey, isKeyFresh, type SelectedKey } from './jwks-cache.js';
-import { decodePayload, splitCompact, verifySignature, type SplitJws } from './jws.js';
+import { findKey, getKey, isKeyFresh } from './jwks-cache.js';
+import { parseCompact, verifySignature } from './jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
 import { findVerified, forgetVerified, rememberVerified } from './token-cache.js';
 import { readCredentials, type AuthInput } from './token-source.js';
@@ -71,33 +71,19 @@ async function verifyToken(token: string, options: ResolvedOptions): Promise<Aut
   const now = Date.now();
   const remembered = options.tokenCache ? recallVerified(token, options, now) : undefined;
   if (remembered) return remembered;
-  const jws = splitCompact(token); // TOKEN_MALFORMED, TOKEN_TYPE_INVALID
+  const jws = parseCompact(token); // TOKEN_MALFORMED, TOKEN_TYPE_INVALID
   const alg = assertAlgorithmAllowed(jws.header.alg, options); // ALGORITHM_NOT_ALLOWED, before any JWKS traffic
-  const { payload, key } = await verifySigned(jws, alg, options, now); // KEY_NOT_FOUND, JWKS_UNAVAILABLE, SIGNATURE_INVALID
-  checkClaims(payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
-  return contextOf(options.tokenCache ? (rememberVerified(options, token, payload, key.cachedKey) as JWTPayload) : payload);
+  // a warm JWKS cache answers without a promise; a fetch, a refetch or an error goes through getKey
+  const key = findKey(options, alg, jws.header.kid, now) ?? (await getKey(options, alg, jws.header.kid)); // KEY_NOT_FOUND, JWKS_UNAVAILABLE
+  await verifySignature(jws, alg, key.cryptoKey, key.signatureLength); // SIGNATURE_INVALID
+  checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
+  return contextOf(options.tokenCache ? (rememberVerified(options, token, jws.payload, key.cachedKey) as JWTPayload) : jws.payload);
 }
 
 function assertAlgorithmAllowed(alg: string, options: ResolvedOptions): Algorithm {
   if (isAlgorithm(alg) && options.algorithms.has(alg)) return alg;
   const allowed = [...options.algorithms];
   throw new AuthError('ALGORITHM_NOT_ALLOWED', `the token "alg" is not one of ${allowed.join(', ')}`, { detail: { claim: 'alg', expected: allowed, actual: alg } });
-}
-
-// Finds the key and checks the signature, decoding the payload on the way. A
-// warm JWKS cache answers at once, and the signature check then runs on
-// WebCrypto's thread while the payload is decoded here. A cold cache is only
-// asked once the payload is known to be a JSON object: no fetch for garbage.
-// Either way a malformed payload is TOKEN_MALFORMED, as in parseCompact.
-async function verifySigned(jws: SplitJws, alg: Algorithm, options: ResolvedOptions, now: number): Promise<{ payload: Record<string, unknown>; key: SelectedKey }> {
-  const warmKey = findKey(options, alg, jws.header.kid, now);
-  const decodedFirst = warmKey ? undefined : decodePayload(jws);
-  const key = warmKey ?? (await getKey(options, alg, jws.header.kid));
-  const signatureCheck = verifySignature(jws, alg, key.cryptoKey, key.signatureLength);
-  signatureCheck.catch(() => {}); // awaited below, after a payload error if there is one
-  const payload = decodedFirst ?? decodePayload(jws);
-  await signatureCheck;
-  return { payload, key };
 }
 
 // A token verified before is served only while a fresh verification would
