@@ -207,6 +207,23 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
     });
   await install();
 
+  async function getToken({ scope = scopes.join(' '), resource = audience, organizationId }: { scope?: string; resource?: string; organizationId?: string } = {}): Promise<string> {
+    const body = new URLSearchParams({ grant_type: 'client_credentials', resource });
+    if (scope) body.set('scope', scope);
+    if (organizationId) body.set('organization_id', organizationId);
+    const credentials = Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64');
+    const response = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    const json = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
+    if (!response.ok || !json.access_token) {
+      throw new Error(`token endpoint answered ${response.status}: ${json.error ?? 'no access_token'}${json.error_description ? ` (${json.error_description})` : ''}`);
+    }
+    return json.access_token;
+  }
+
   return {
     logtoUrl,
     issuer,
@@ -216,25 +233,8 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
     clientId: CLIENT_ID,
     scopes: [...scopes],
     jwksHits: () => jwksHits,
-    getOrganizationToken(organizationId, { scope = ORGANIZATION_SCOPES.join(' ') } = {}) {
-      return this.getToken({ resource: `${ORGANIZATION_URN}${organizationId}`, scope });
-    },
-    async getToken({ scope = scopes.join(' '), resource = audience, organizationId }: { scope?: string; resource?: string; organizationId?: string } = {}) {
-      const body = new URLSearchParams({ grant_type: 'client_credentials', resource });
-      if (scope) body.set('scope', scope);
-      if (organizationId) body.set('organization_id', organizationId);
-      const credentials = Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64');
-      const response = await fetch(`${issuer}/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body,
-      });
-      const json = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
-      if (!response.ok || !json.access_token) {
-        throw new Error(`token endpoint answered ${response.status}: ${json.error ?? 'no access_token'}${json.error_description ? ` (${json.error_description})` : ''}`);
-      }
-      return json.access_token;
-    },
+    getToken,
+    getOrganizationToken: (organizationId, { scope = ORGANIZATION_SCOPES.join(' ') } = {}) => getToken({ resource: `${ORGANIZATION_URN}${organizationId}`, scope }),
     async rotateKey() {
       keys = [await makeSigningKey(alg), ...keys];
       await install();
