@@ -266,7 +266,10 @@ let cacheMemberSupported = true;
 async function requestJwks(source: KeySource, signal: AbortSignal): Promise<Response> {
   // redirects are not followed: the keys come from the configured URL or not at all
   const init: RequestInit = { headers: { accept: 'application/jwk-set+json, application/json' }, redirect: 'manual', signal };
-  const send = (requestInit: RequestInit) => (source.fetch ? source.fetch(source.jwksUri, requestInit) : fetch(source.jwksUri, requestInit));
+  // called detached: a fetch called as a method of our options object is an
+  // "Illegal invocation" on Cloudflare Workers
+  const customFetch = source.fetch;
+  const send = (requestInit: RequestInit) => (customFetch ? customFetch(source.jwksUri, requestInit) : fetch(source.jwksUri, requestInit));
   if (!cacheMemberSupported) return send(init);
   try {
     return await send({ ...init, cache: 'no-store' });

@@ -196,6 +196,16 @@ describe('JWKS cache', () => {
     assert.equal(seen[0]!.redirect, 'manual');
   });
 
+  test('calls a custom fetch detached, not as a method of the options', async () => {
+    const thisValues: unknown[] = [];
+    const custom = function (this: unknown, url: string, init: RequestInit) {
+      thisValues.push(this);
+      return fetch(url, init);
+    } as typeof fetch;
+    await verifyLogtoToken(await token(), options({ fetch: custom }));
+    assert.deepEqual(thisValues, [undefined]);
+  });
+
   test('checks a token without kid with the one key that fits its alg', async () => {
     const rsa = await makeKey('RS256', 'rsa');
     server.setKeys([key.publicJwk, rsa.publicJwk]);
