@@ -1,7 +1,7 @@
 // A real Express app (4 and 5, with and without cookie-parser) on loopback,
 // driven with real HTTP requests.
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import cookieParser from 'cookie-parser';
@@ -162,6 +162,32 @@ for (const [name, express, withCookieParser] of variants) {
     });
   });
 }
+
+describe('createExpressAuthMiddleware on a bare node:http server', () => {
+  test('sets req.auth on success and answers the JSON error itself on failure', async () => {
+    const auth = createExpressAuthMiddleware({ logtoUrl: jwks.logtoUrl, audience: AUDIENCE, allowGuest: false });
+    const server = createServer((req, res) => {
+      auth(req, res, (error?: unknown) => {
+        res.statusCode = error ? 500 : 200;
+        res.end(JSON.stringify((req as { auth?: unknown }).auth ?? null));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ok = await fetch(base, { headers: { cookie: `logto_authtoken=${await token()}` } });
+      assert.equal(ok.status, 200);
+      assert.equal((await ok.json()).userId, 'user_123');
+      const denied = await fetch(base);
+      assert.equal(denied.status, 401);
+      assert.equal(denied.headers.get('www-authenticate'), 'Bearer');
+      assert.deepEqual(await denied.json(), { error: 'TOKEN_MISSING', message: 'no access token in the cookie or the Authorization header' });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
 
 describe('createExpressAuthMiddleware', () => {
   test('throws a TypeError for bad options when it is created', () => {
