@@ -111,11 +111,6 @@ export function findKey(source: KeySource, alg: Algorithm, kid: string | undefin
   return state.keySet.selected.get(alg)?.get(kid);
 }
 
-/** True while `key` is still a member of the last good JWKS at `jwksUri` (a key rotated out is not). */
-export function isKeyCurrent(jwksUri: string, key: CachedKey): boolean {
-  return states.get(jwksUri)?.keySet?.keys.includes(key) === true;
-}
-
 /**
  * True while `key` is a member of the JWKS cached for `source` and that JWKS is
  * still fresh at `now` (ms). Past `jwksCacheTtl` it is false even for a key that
@@ -127,7 +122,10 @@ export function isKeyFresh(source: KeySource, key: object, now: number): boolean
   return state?.keySet !== undefined && isFresh(state, source, now) && state.keySet.keys.includes(key as CachedKey);
 }
 
-/** Forgets every cached JWKS. For tests and for apps that must drop keys at once. */
+/**
+ * Forgets every cached JWKS. For tests and for apps that must drop keys at
+ * once; tokens remembered by the token cache are then verified again too.
+ */
 export function clearJwksCache(): void {
   states.clear();
 }
