@@ -67,6 +67,17 @@ describe('serving a verified token again', () => {
     assert.equal(second.isAuthenticated, true);
   });
 
+  test('verifies again after clearJwksCache(), which an app calls to drop keys at once', async () => {
+    const opts = options();
+    const jwt = await token();
+    const hits = server.hits();
+    await verifyLogtoToken(jwt, opts);
+    clearJwksCache();
+    await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, 2);
+    assert.equal(server.hits(), hits + 2);
+  });
+
   test('verifies every time when tokenCache is false', async () => {
     const opts = options({ tokenCache: false });
     const jwt = await token();
