@@ -1,14 +1,13 @@
 // A real Express app (4 and 5, with and without cookie-parser) on loopback,
 // driven with real HTTP requests.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import cookieParser from 'cookie-parser';
 import express5 from 'express';
 import express4 from 'express4';
 import { createExpressAuthMiddleware } from '../../lib/express.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
+import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
 import { makeKey, mint, type TestKey } from '../helpers/keys.ts';
 
 const AUDIENCE = 'https://api.example.test';
@@ -33,8 +32,7 @@ const variants: Array<[string, ExpressFactory, boolean]> = [
 
 for (const [name, express, withCookieParser] of variants) {
   describe(name, () => {
-    let server: Server;
-    let base: string;
+    let server: LoopbackServer;
 
     before(async () => {
       const app = express();
@@ -49,16 +47,11 @@ for (const [name, express, withCookieParser] of variants) {
         next();
       }, auth({ allowGuest: true }), echo);
       app.get('/down', auth({ jwksUri: 'http://127.0.0.1:9/oidc/jwks' }), echo);
-      server = app.listen(0, '127.0.0.1');
-      await new Promise((resolve) => server.once('listening', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await serveOnLoopback(app);
     });
-    after(() => {
-      server.closeAllConnections();
-      server.close();
-    });
+    after(() => server.close());
 
-    const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers });
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(server.url + path, { headers });
 
     test('sets req.auth and calls the route for a valid Bearer token', async () => {
       const response = await get('/me', { authorization: `Bearer ${await token()}` });
@@ -166,14 +159,13 @@ for (const [name, express, withCookieParser] of variants) {
 describe('createExpressAuthMiddleware on a bare node:http server', () => {
   test('sets req.auth on success and answers the JSON error itself on failure', async () => {
     const auth = createExpressAuthMiddleware({ logtoUrl: jwks.logtoUrl, audience: AUDIENCE, allowGuest: false });
-    const server = createServer((req, res) => {
+    const server = await serveOnLoopback((req, res) => {
       auth(req, res, (error?: unknown) => {
         res.statusCode = error ? 500 : 200;
         res.end(JSON.stringify((req as { auth?: unknown }).auth ?? null));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = server.url;
     try {
       const ok = await fetch(base, { headers: { cookie: `logto_authtoken=${await token()}` } });
       assert.equal(ok.status, 200);
@@ -183,8 +175,7 @@ describe('createExpressAuthMiddleware on a bare node:http server', () => {
       assert.equal(denied.headers.get('www-authenticate'), 'Bearer');
       assert.deepEqual(await denied.json(), { error: 'TOKEN_MISSING', message: 'no access token in the cookie or the Authorization header' });
     } finally {
-      server.closeAllConnections();
-      server.close();
+      await server.close();
     }
   });
 });

@@ -1,8 +1,6 @@
 // Real access tokens from node-oidc-provider configured like Logto (the server
 // Logto is built on), verified through every entry point of the library.
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, mock, test } from 'node:test';
 import express from 'express';
 import { NextRequest } from 'next/server.js';
@@ -11,13 +9,13 @@ import { clearJwksCache } from '../../lib/jwks-cache.ts';
 import { verifyNextAuth, withAuth } from '../../lib/next.ts';
 import { verifyAuth, verifyLogtoToken } from '../../lib/verify.ts';
 import { startLogtoIssuer, type LogtoIssuer, type LogtoIssuerAlg } from '../helpers/logto-issuer.ts';
+import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
 
 for (const alg of ['ES384', 'RS256'] satisfies LogtoIssuerAlg[]) {
   describe(`tokens from a Logto-shaped issuer signing with ${alg}`, () => {
     let logto: LogtoIssuer;
     let options: { logtoUrl: string; audience: string; requiredScope: string };
-    let app: Server;
-    let appUrl: string;
+    let app: LoopbackServer;
 
     before(async () => {
       clearJwksCache();
@@ -25,13 +23,10 @@ for (const alg of ['ES384', 'RS256'] satisfies LogtoIssuerAlg[]) {
       options = { logtoUrl: logto.logtoUrl, audience: logto.audience, requiredScope: 'read:data' };
       const api = express();
       api.get('/me', createExpressAuthMiddleware(options), (req, res) => res.json(authOf(req)));
-      app = api.listen(0, '127.0.0.1');
-      await new Promise((resolve) => app.once('listening', resolve));
-      appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+      app = await serveOnLoopback(api);
     });
     after(async () => {
-      app.closeAllConnections();
-      app.close();
+      await app.close();
       await logto.close();
     });
 
@@ -54,7 +49,7 @@ for (const alg of ['ES384', 'RS256'] satisfies LogtoIssuerAlg[]) {
     });
 
     test('verifies through the Express middleware over HTTP', async () => {
-      const response = await fetch(`${appUrl}/me`, { headers: { authorization: `Bearer ${await logto.getToken()}` } });
+      const response = await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${await logto.getToken()}` } });
       assert.equal(response.status, 200);
       expectClient(await response.json());
     });
@@ -74,7 +69,7 @@ for (const alg of ['ES384', 'RS256'] satisfies LogtoIssuerAlg[]) {
     test('answers SCOPE_MISSING (403) for a token issued with a narrower scope', async () => {
       const token = await logto.getToken({ scope: 'write:data' });
       await assert.rejects(verifyLogtoToken(token, options), { code: 'SCOPE_MISSING', status: 403 });
-      const response = await fetch(`${appUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(response.status, 403);
       assert.match(response.headers.get('www-authenticate')!, /scope="read:data"/);
     });

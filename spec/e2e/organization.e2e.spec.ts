@@ -2,17 +2,15 @@
 // urn:logto:organization:<id> audience (organization permissions) and an API
 // resource audience with organization_id (organization-level API resources).
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import { createExpressAuthMiddleware, type WithAuth } from '../../lib/express.ts';
 import { verifyAuth } from '../../lib/verify.ts';
 import { startLogtoIssuer, type LogtoIssuer } from '../helpers/logto-issuer.ts';
+import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
 
 let logto: LogtoIssuer;
-let app: Server;
-let appUrl: string;
+let app: LoopbackServer;
 
 before(async () => {
   logto = await startLogtoIssuer();
@@ -23,18 +21,15 @@ before(async () => {
   api.get('/org-1', createExpressAuthMiddleware({ ...base, requiredOrganization: 'org_1' }), echo);
   api.get('/members', createExpressAuthMiddleware({ ...base, requiredOrganization: ['org_1'], requiredScope: 'read:members' }), echo);
   api.get('/plain', createExpressAuthMiddleware(base), echo);
-  app = api.listen(0, '127.0.0.1');
-  await new Promise((resolve) => app.once('listening', resolve));
-  appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  app = await serveOnLoopback(api);
 });
 after(async () => {
-  app.closeAllConnections();
-  app.close();
+  await app.close();
   await logto.close();
 });
 
 const options = (extra: Record<string, unknown>) => ({ logtoUrl: logto.logtoUrl, audience: logto.audience, ...extra });
-const get = (path: string, token: string) => fetch(appUrl + path, { headers: { authorization: `Bearer ${token}` } });
+const get = (path: string, token: string) => fetch(app.url + path, { headers: { authorization: `Bearer ${token}` } });
 
 describe('verifyAuth with requiredOrganization', () => {
   test('accepts an organization token (urn:logto:organization audience) and reads the organization', async () => {
