@@ -35,6 +35,7 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   JWKS_UNAVAILABLE: 503,
 });
 
+/** One of the codes in `AUTH_ERROR_STATUS`. */
 export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS;
 
 /**

@@ -30,6 +30,7 @@ export interface ExpressResponseLike {
   end(body?: string): unknown;
 }
 
+/** An Express (or `node:http`) middleware: `(req, res, next)`. */
 export type ExpressAuthMiddleware = (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void) => void;
 
 /**

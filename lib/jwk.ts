@@ -12,6 +12,7 @@ import { decodeBase64url } from './base64url.js';
 /** Every asymmetric JWS algorithm the library can verify. */
 export type Algorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
+/** What one algorithm needs: its key type and curve, and its WebCrypto parameters. */
 export interface AlgorithmSpec {
   kty: 'RSA' | 'EC' | 'OKP';
   /** The curve an EC or OKP key must have. */
@@ -42,6 +43,7 @@ export const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmSpec>> = Object.fre
 /** The default allow-list: every algorithm above. */
 export const ALGORITHM_NAMES = Object.freeze(Object.keys(ALGORITHMS) as Algorithm[]);
 
+/** True for one of the algorithm names above (exact, case-sensitive: `es384` is not one). */
 export function isAlgorithm(value: unknown): value is Algorithm {
   return typeof value === 'string' && Object.hasOwn(ALGORITHMS, value);
 }

@@ -24,6 +24,7 @@ export interface JwsHeader {
   [member: string]: unknown;
 }
 
+/** A compact JWS decoded but not verified. */
 export interface ParsedJws {
   header: JwsHeader & { alg: string; kid?: string };
   payload: Record<string, unknown>;
