@@ -2,8 +2,8 @@
 // The dedicated fuzz run: every property in spec/fuzz/ with FUZZ_RUNS cases
 // each (default 7000: 16 properties, 112,000 cases) and a fixed, printed seed.
 // `npm test` runs the same properties with a small sample.
-//   node bin/fuzz.mjs                  FUZZ_RUNS=20000 node bin/fuzz.mjs
-//   FUZZ_SEED=12345 node bin/fuzz.mjs  (replay another seed)
+//   node scripts/fuzz.mjs                  FUZZ_RUNS=20000 node scripts/fuzz.mjs
+//   FUZZ_SEED=12345 node scripts/fuzz.mjs  (replay another seed)
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
