@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
 import { makeKey, mint, type TestKey } from '../helpers/keys.ts';
+import { startLogtoIssuer, type LogtoIssuer } from '../helpers/logto-issuer.ts';
 import { buildLibrary, buildNextApp, nextVersion, startNextApp, type NextServer } from '../helpers/next-app.ts';
 
 const AUDIENCE = 'https://api.example.com';
@@ -16,6 +17,7 @@ let key: TestKey;
 let jwks: JwksServer;
 let outage: JwksServer;
 let rotation: JwksServer;
+let logto: LogtoIssuer;
 let app: NextServer | undefined;
 
 before(
@@ -29,7 +31,15 @@ before(
       res.end();
     });
     rotation = await startJwksServer();
-    const env = { LOGTO_URL: jwks.logtoUrl, LOGTO_AUDIENCE: AUDIENCE, LOGTO_OUTAGE_URL: outage.logtoUrl, LOGTO_ROTATION_URL: rotation.logtoUrl };
+    logto = await startLogtoIssuer();
+    const env = {
+      LOGTO_URL: jwks.logtoUrl,
+      LOGTO_AUDIENCE: AUDIENCE,
+      LOGTO_OUTAGE_URL: outage.logtoUrl,
+      LOGTO_ROTATION_URL: rotation.logtoUrl,
+      LOGTO_ISSUER_URL: logto.logtoUrl,
+      LOGTO_ISSUER_AUDIENCE: logto.audience,
+    };
     await buildLibrary();
     await buildNextApp(env);
     app = await startNextApp(env);
@@ -39,7 +49,7 @@ before(
 
 after(async () => {
   await app?.stop();
-  await Promise.all([jwks?.close(), outage?.close(), rotation?.close()]);
+  await Promise.all([jwks?.close(), outage?.close(), rotation?.close(), logto?.close()]);
 });
 
 function get(path: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -149,6 +159,20 @@ describe('middleware with verifyNextAuth (edge runtime)', () => {
     const response = await get('/api/edge/whoami', { authorization: `Bearer ${other}` });
     assert.equal(response.status, 401);
     assert.equal((await response.json()).error, 'AUDIENCE_INVALID');
+  });
+});
+
+describe('middleware with tokens from the Logto-shaped issuer (node-oidc-provider)', () => {
+  test('verifies a real access token from its token endpoint in the edge runtime', async () => {
+    const response = await get('/api/edge-logto/whoami', { authorization: `Bearer ${await logto.getToken()}` });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { userId: logto.clientId, runtime: 'edge' });
+  });
+
+  test('answers 401 SIGNATURE_INVALID for that token tampered with', async () => {
+    const response = await get('/api/edge-logto/whoami', { authorization: `Bearer ${tamper(await logto.getToken())}` });
+    assert.equal(response.status, 401);
+    assert.equal((await response.json()).error, 'SIGNATURE_INVALID');
   });
 });
 

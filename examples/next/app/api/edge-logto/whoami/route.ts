@@ -1,0 +1,2 @@
+// the same route behind the middleware, for tokens of the Logto-shaped issuer
+export { GET } from '../../edge/whoami/route';
