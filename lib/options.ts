@@ -33,7 +33,8 @@ export interface VerifyAuthOptions {
   requiredOrganization?: boolean | string | string[];
   /**
    * Remember tokens that passed verification, so the same token (a user's
-   * cookie on every request) is answered without crypto. A remembered token is
+   * cookie on every request) is answered without crypto. A token is remembered
+   * from its second verification on (one seen once is only noted). A remembered token is
    * served only while it is inside `exp` and `nbf` with the current clock (same
    * `clockTolerance`), while the key that verified it is still in a fresh JWKS
    * (a key removed on rotation, or a JWKS past `jwksCacheTtl`, sends the token

@@ -47,6 +47,25 @@ let hand = 0;
 let entries = 0;
 let chars = 0;
 
+// Admission, a doorkeeper as in TinyLFU: a token is remembered from its second
+// verification on. A token seen once is only noted, by the end of its signature
+// (random bytes, so a good key), which costs a short Set entry instead of a cache
+// entry: a stream of distinct tokens stays cheap and cannot push out the tokens
+// of users who come back.
+const NOTE_CHARS = 24;
+/** Most tokens noted as seen once; past it the notes start over. */
+export const MAX_NOTED = 4096;
+const noted = new Set<string>();
+
+/** True when `token` was verified before (so it is worth remembering); else notes it and says false. */
+export function seenBefore(token: string): boolean {
+  const note = token.slice(-NOTE_CHARS);
+  if (noted.has(note)) return true;
+  if (noted.size >= MAX_NOTED) noted.clear();
+  noted.add(note);
+  return false;
+}
+
 /** The remembered verification of `token` under `scope` (the resolved options), if any. */
 export function findVerified(scope: object, token: string): VerifiedToken | undefined {
   const entry = tables.get(scope)?.get(token);
@@ -89,13 +108,14 @@ export function forgetVerified(verified: VerifiedToken): void {
 
 /** Forgets every remembered token. For tests, and for apps that must re-verify everything at once. */
 export function clearTokenCache(): void {
+  noted.clear();
   for (const entry of ring) if (entry) forgetVerified(entry);
   hand = 0;
 }
 
 /** How much the cache holds now, for tests and the memory bench. */
-export function tokenCacheUsage(): { entries: number; chars: number } {
-  return { entries, chars };
+export function tokenCacheUsage(): { entries: number; chars: number; noted: number } {
+  return { entries, chars, noted: noted.size };
 }
 
 // Advances the hand until the slot under it is free and `incoming` more

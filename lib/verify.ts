@@ -14,7 +14,7 @@ import { isAlgorithm, type Algorithm } from './jwk.js';
 import { findKey, getKey, isKeyFresh } from './jwks-cache.js';
 import { parseCompact, verifySignature } from './jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
-import { findVerified, forgetVerified, rememberVerified } from './token-cache.js';
+import { findVerified, forgetVerified, rememberVerified, seenBefore } from './token-cache.js';
 import { readCredentials, type AuthInput } from './token-source.js';
 
 /**
@@ -77,7 +77,8 @@ async function verifyToken(token: string, options: ResolvedOptions): Promise<Aut
   const key = findKey(options, alg, jws.header.kid, now) ?? (await getKey(options, alg, jws.header.kid)); // KEY_NOT_FOUND, JWKS_UNAVAILABLE
   await verifySignature(jws, alg, key.cryptoKey, key.signatureLength); // SIGNATURE_INVALID
   checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
-  return contextOf(options.tokenCache ? (rememberVerified(options, token, jws.payload, key.cachedKey) as JWTPayload) : jws.payload);
+  const remember = options.tokenCache && seenBefore(token);
+  return contextOf(remember ? (rememberVerified(options, token, jws.payload, key.cachedKey) as JWTPayload) : jws.payload);
 }
 
 function assertAlgorithmAllowed(alg: string, options: ResolvedOptions): Algorithm {

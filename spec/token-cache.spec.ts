@@ -8,6 +8,8 @@ import {
   TOKEN_CACHE_MAX_CHARS,
   TOKEN_CACHE_MAX_ENTRIES,
   tokenCacheUsage,
+  seenBefore,
+  MAX_NOTED,
 } from '../lib/token-cache.ts';
 import { verifyLogtoToken } from '../lib/verify.ts';
 import { makeKey, mint, type TestKey } from './helpers/keys.ts';
@@ -47,6 +49,13 @@ const options = (extra: Record<string, unknown> = {}) => ({ logtoUrl: server.log
 const token = (extra: { expiresIn?: number; claims?: Record<string, unknown>; aud?: string | string[]; signer?: TestKey } = {}) =>
   mint(extra.signer ?? key, { iss: server.issuer, aud: extra.aud ?? AUDIENCE, expiresIn: extra.expiresIn, claims: extra.claims });
 
+// a token is remembered from its second verification on (the doorkeeper in token-cache.ts)
+async function remembered(jwt: string, opts: object): Promise<void> {
+  await verifyLogtoToken(jwt, opts as Parameters<typeof verifyLogtoToken>[1]);
+  await verifyLogtoToken(jwt, opts as Parameters<typeof verifyLogtoToken>[1]);
+  assert.ok(tokenCacheUsage().entries > 0, 'the token is remembered');
+}
+
 async function rejectsWith(promise: Promise<unknown>, code: string, status = 401): Promise<void> {
   await assert.rejects(promise, (error: { code?: string; status?: number }) => {
     assert.equal(error.code, code);
@@ -56,12 +65,15 @@ async function rejectsWith(promise: Promise<unknown>, code: string, status = 401
 }
 
 describe('serving a verified token again', () => {
-  test('returns the same context for a repeated token without verifying its signature again', async () => {
+  test('remembers a token from its second verification on, then answers it without verifying its signature', async () => {
     const opts = options();
     const jwt = await token();
     const first = await verifyLogtoToken(jwt, opts);
+    assert.equal(tokenCacheUsage().entries, 0, 'a token seen once is only noted');
+    await verifyLogtoToken(jwt, opts);
+    assert.equal(tokenCacheUsage().entries, 1);
     const second = await verifyLogtoToken(jwt, opts);
-    assert.equal(verifyCalls, 1);
+    assert.equal(verifyCalls, 2);
     assert.deepEqual(second, first);
     assert.equal(second.userId, 'user_123');
     assert.equal(second.isAuthenticated, true);
@@ -71,10 +83,10 @@ describe('serving a verified token again', () => {
     const opts = options();
     const jwt = await token();
     const hits = server.hits();
-    await verifyLogtoToken(jwt, opts);
+    await remembered(jwt, opts);
     clearJwksCache();
     await verifyLogtoToken(jwt, opts);
-    assert.equal(verifyCalls, 2);
+    assert.equal(verifyCalls, 3);
     assert.equal(server.hits(), hits + 2);
   });
 
@@ -101,10 +113,10 @@ describe('expiry with the current clock', () => {
   test('gives TOKEN_EXPIRED for a cached token at exp itself, as a fresh verification does', async () => {
     const opts = options();
     const jwt = await token({ expiresIn: 60 });
-    await verifyLogtoToken(jwt, opts);
+    await remembered(jwt, opts);
     mock.timers.tick(59_999);
     await verifyLogtoToken(jwt, opts);
-    assert.equal(verifyCalls, 1, 'still inside exp: served from the cache');
+    assert.equal(verifyCalls, 2, 'still inside exp: served from the cache');
     mock.timers.tick(1);
     await rejectsWith(verifyLogtoToken(jwt, opts), 'TOKEN_EXPIRED');
     await rejectsWith(verifyLogtoToken(jwt, { ...opts }), 'TOKEN_EXPIRED'); // fresh options: a full verification agrees
@@ -113,18 +125,18 @@ describe('expiry with the current clock', () => {
   test('applies clockTolerance to a cached token exactly as checkClaims does', async () => {
     const opts = options({ clockTolerance: 5 });
     const jwt = await token({ expiresIn: 60 });
-    await verifyLogtoToken(jwt, opts);
+    await remembered(jwt, opts);
     mock.timers.tick(64_999);
     await verifyLogtoToken(jwt, opts);
     mock.timers.tick(1);
     await rejectsWith(verifyLogtoToken(jwt, opts), 'TOKEN_EXPIRED');
-    assert.equal(verifyCalls, 2, 'the expired token went through full verification once, then failed');
+    assert.equal(verifyCalls, 3, 'the expired token went through full verification once, then failed');
   });
 
   test('gives TOKEN_NOT_YET_VALID to a cached token when the clock moves back before nbf', async () => {
     const opts = options();
     const jwt = await token({ claims: { nbf: NOW / 1000 } });
-    await verifyLogtoToken(jwt, opts);
+    await remembered(jwt, opts);
     mock.timers.setTime(NOW - 1000);
     await rejectsWith(verifyLogtoToken(jwt, opts), 'TOKEN_NOT_YET_VALID');
   });
@@ -134,7 +146,7 @@ describe('key rotation', () => {
   test('stops serving a token once its key has left the JWKS at the next refresh', async () => {
     const opts = options({ jwksCacheTtl: 1000 });
     const jwt = await token();
-    await verifyLogtoToken(jwt, opts);
+    await remembered(jwt, opts);
     const other = await makeKey('ES256', 'rotated-in');
     server.setKeys([other.publicJwk]);
     mock.timers.tick(1000); // the JWKS is past its TTL: the hit must not outlive it
@@ -145,7 +157,7 @@ describe('key rotation', () => {
   test('drops a token at once when a refetch for a new kid shows its key gone, before the TTL', async () => {
     const opts = options();
     const jwt = await token();
-    await verifyLogtoToken(jwt, opts);
+    await remembered(jwt, opts);
     const next = await makeKey('ES256', 'next-key');
     server.setKeys([next.publicJwk]);
     await verifyLogtoToken(await token({ signer: next }), opts); // unknown kid: one refetch, the old key is gone
@@ -155,14 +167,14 @@ describe('key rotation', () => {
   test('verifies in full after the JWKS TTL even when the key stays, then serves from the cache again', async () => {
     const opts = options({ jwksCacheTtl: 1000 });
     const jwt = await token();
-    await verifyLogtoToken(jwt, opts);
+    await remembered(jwt, opts);
     const hits = server.hits();
     mock.timers.tick(1000);
     await verifyLogtoToken(jwt, opts);
     assert.equal(server.hits(), hits + 1, 'the JWKS was refreshed');
-    assert.equal(verifyCalls, 2);
+    assert.equal(verifyCalls, 3);
     await verifyLogtoToken(jwt, opts);
-    assert.equal(verifyCalls, 2);
+    assert.equal(verifyCalls, 3);
   });
 });
 
@@ -176,7 +188,7 @@ describe('options never share entries', () => {
   for (const { description, restrictive, code, status } of cases) {
     test(`refuses a token cached under looser options when the options have ${description}`, async () => {
       const jwt = await token();
-      await verifyLogtoToken(jwt, options());
+      await remembered(jwt, options());
       await rejectsWith(verifyLogtoToken(jwt, options(restrictive)), code, status);
     });
   }
@@ -186,6 +198,7 @@ describe('the payload handed out', () => {
   test('is a fresh object per call, so a change by one caller never reaches the next', async () => {
     const opts = options();
     const jwt = await token({ aud: [AUDIENCE, 'https://second.example.com'], claims: { roles: ['reader'] } });
+    await remembered(jwt, opts);
     const first = await verifyLogtoToken(jwt, opts);
     (first.payload as Record<string, unknown>).sub = 'admin';
     (first.payload as Record<string, unknown>).extra = true;
@@ -201,11 +214,33 @@ describe('the payload handed out', () => {
   test('comes in a new context object each time, so the app may extend its own', async () => {
     const opts = options();
     const jwt = await token();
+    await remembered(jwt, opts);
     const first = await verifyLogtoToken(jwt, opts);
     (first as unknown as Record<string, unknown>).extra = 1;
     const second = await verifyLogtoToken(jwt, opts);
     assert.notEqual(second, first);
     assert.equal((second as unknown as Record<string, unknown>).extra, undefined);
+  });
+});
+
+describe('admission', () => {
+  test('only notes a token seen once, so a stream of distinct tokens does not push out one that comes back', async () => {
+    const opts = options();
+    const regular = await token();
+    await remembered(regular, opts);
+    for (let i = 0; i < 30; i++) await verifyLogtoToken(await token({ claims: { jti: `once-${i}` } }), opts);
+    assert.equal(tokenCacheUsage().entries, 1);
+    const before = verifyCalls;
+    await verifyLogtoToken(regular, opts);
+    assert.equal(verifyCalls, before, 'the regular token is still answered from the cache');
+  });
+
+  test(`notes at most ${MAX_NOTED} tokens seen once`, () => {
+    for (let i = 0; i < 3 * MAX_NOTED; i++) {
+      seenBefore(`token-${i}-${'x'.repeat(30)}${i}`);
+      assert.ok(tokenCacheUsage().noted <= MAX_NOTED);
+    }
+    assert.equal(seenBefore(`token-${3 * MAX_NOTED - 1}-${'x'.repeat(30)}${3 * MAX_NOTED - 1}`), true, 'the latest note is kept');
   });
 });
 
