@@ -3,6 +3,7 @@
  * every request) is not verified again: one table per resolved options object,
  * bounded in entries and in token characters across all tables.
  *
+ * A token is stored from its second verification on (`seenBefore`).
  * This module only stores. Whether an entry may still be served (the token
  * inside `exp` and `nbf` now, the key that verified it still in a fresh JWKS)
  * is decided by `verify.ts` on every hit, and a failure is never stored.
