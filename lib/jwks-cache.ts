@@ -156,9 +156,8 @@ function selectKey(keySet: KeySet, alg: Algorithm, kid: string | undefined): Mat
 }
 
 async function currentKeySet(state: JwksState, source: KeySource, now: number): Promise<KeySet> {
-  const age = now - state.fetchedAt;
   if (state.keySet && isFresh(state, source, now)) return state.keySet;
-  const stale = state.keySet && age < source.jwksCacheTtl + JWKS_MAX_STALE_MS ? state.keySet : undefined;
+  const stale = state.keySet && now - state.fetchedAt < source.jwksCacheTtl + JWKS_MAX_STALE_MS ? state.keySet : undefined;
   // while the issuer is failing, serve the last good keys without asking it on every request
   if (stale && now - state.failedAt < JWKS_STALE_RETRY_MS) return stale;
   try {

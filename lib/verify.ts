@@ -78,7 +78,7 @@ async function verifyToken(token: string, options: ResolvedOptions): Promise<Aut
   await verifySignature(jws, alg, key.cryptoKey, key.signatureLength); // SIGNATURE_INVALID
   checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
   const remember = options.tokenCache && seenBefore(token);
-  return contextOf(remember ? (rememberVerified(options, token, jws.payload, key.cachedKey) as JWTPayload) : jws.payload);
+  return contextOf(remember ? ownCopy(rememberVerified(options, token, jws.payload, key.cachedKey)) : jws.payload);
 }
 
 function assertAlgorithmAllowed(alg: string, options: ResolvedOptions): Algorithm {
@@ -97,7 +97,7 @@ function recallVerified(token: string, options: ResolvedOptions, now: number): A
   const verified = findVerified(options, token);
   if (!verified) return undefined;
   const payload = verified.payload as Record<string, unknown>;
-  if (isKeyFresh(options, verified.key, now) && passesClaims(payload, options, now)) return contextOf(payload);
+  if (isKeyFresh(options, verified.key, now) && passesClaims(payload, options, now)) return contextOf(ownCopy(payload));
   forgetVerified(verified);
   return undefined;
 }
@@ -111,10 +111,15 @@ function passesClaims(payload: Record<string, unknown>, options: ResolvedOptions
   }
 }
 
-// Every caller gets its own payload object: what one request changes in it is
-// not what the next one reads (the cached claims themselves are frozen).
-function contextOf(verified: JWTPayload): AuthContext {
-  const payload = { ...verified };
+// A payload the token cache keeps is shared by every request that hits it: each
+// gets its own top level, so what one request changes is not what the next one
+// reads (the nested values are frozen). A freshly parsed payload is the
+// caller's alone and needs no copy.
+function ownCopy(shared: Readonly<Record<string, unknown>>): JWTPayload {
+  return { ...shared };
+}
+
+function contextOf(payload: JWTPayload): AuthContext {
   const organizationId = organizationOf(payload);
   const context: AuthContext = { userId: payload.sub ?? null, isAuthenticated: true, payload };
   if (organizationId !== undefined) context.organizationId = organizationId;
