@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
-import { createExpressAuthMiddleware } from '../dist/express.js';
+import { createExpressAuthMiddleware } from '../dist/adapters/express.js';
 import { AUDIENCE, BENCH_ALGORITHMS } from './fixtures.ts';
 
 const logtoUrl = process.env.BENCH_LOGTO_URL!;

@@ -4,7 +4,7 @@
  * verifies anything; `verify` does that through the library.
  * @module
  */
-import { decodeBase64url, decodeUtf8 } from '../lib/base64url.ts';
+import { decodeBase64url, decodeUtf8 } from '../lib/jose/base64url.ts';
 
 export interface DecodedToken {
   header: Record<string, unknown>;

@@ -4,9 +4,9 @@
  * as the failing check with an explanation.
  * @module
  */
-import type { AuthContext } from '../lib/claims.ts';
+import type { AuthContext } from '../lib/context.ts';
 import { isAuthError } from '../lib/errors.ts';
-import { ALGORITHM_NAMES } from '../lib/jwk.ts';
+import { ALGORITHM_NAMES } from '../lib/jose/jwk.ts';
 import type { VerifyAuthOptions } from '../lib/options.ts';
 import { verifyLogtoToken } from '../lib/verify.ts';
 import { UsageError, type CliArgs } from './args.ts';

@@ -5,7 +5,7 @@
 // comes from LOGTO_TOKEN. It prints what each call got, then stops.
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createExpressAuthMiddleware, type WithAuth } from '../lib/express.ts';
+import { createExpressAuthMiddleware, type WithAuth } from '../lib/adapters/express.ts';
 import { startLogtoIssuer } from '../spec/helpers/logto-issuer.ts';
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);

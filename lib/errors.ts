@@ -1,7 +1,6 @@
 /**
- * `AuthError`, its codes and HTTP statuses, and what an HTTP shim sends for one
- * (the RFC 6750 §3 `WWW-Authenticate` challenge and the JSON body).
- * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * `AuthError`, its codes and their HTTP statuses. What goes over HTTP for one
+ * (body, challenge) is `adapters/http-answer.ts`.
  * @module
  */
 
@@ -27,16 +26,23 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   ISSUER_INVALID: 401,
   /** `aud` does not contain an expected audience. */
   AUDIENCE_INVALID: 401,
+  /** The token, its user (`sub`, issued before the revocation) or its session (`sid`) was revoked. */
+  TOKEN_REVOKED: 401,
   /** A required scope is absent: the user is known but not allowed. */
   SCOPE_MISSING: 403,
   /** `requiredOrganization` is set and the token is for no organization or another one (an extension of the contract's table). */
   ORGANIZATION_INVALID: 403,
+  /** A cookie-borne token on an unsafe method from another origin (cross-origin protection). */
+  CSRF_REJECTED: 403,
   /** The JWKS could not be fetched or parsed and no usable cached copy exists. */
   JWKS_UNAVAILABLE: 503,
 });
 
 /** One of the codes in `AUTH_ERROR_STATUS`. */
 export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS;
+
+/** Every HTTP status an `AuthError` can have: a literal union, so `c.json(body, error.status)` type-checks. */
+export type AuthErrorStatus = (typeof AUTH_ERROR_STATUS)[AuthErrorCode];
 
 /**
  * What a failed check expected and what it found, for logs and tooling.
@@ -53,7 +59,7 @@ export interface AuthErrorDetail {
 /** The one error the library throws for a rejected request; `code` and `status` are stable. */
 export class AuthError extends Error {
   readonly code: AuthErrorCode;
-  readonly status: number;
+  readonly status: AuthErrorStatus;
   /** Machine-readable detail of the failed check; not sent in HTTP responses. */
   readonly detail: AuthErrorDetail | undefined;
 
@@ -70,43 +76,4 @@ export class AuthError extends Error {
 /** True for an `AuthError`, also one from another copy of the library (realm-safe). */
 export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError || (value instanceof Error && value.name === 'AuthError' && typeof (value as AuthError).code === 'string' && (value as AuthError).code in AUTH_ERROR_STATUS);
-}
-
-/** Seconds a client should wait before retrying after `JWKS_UNAVAILABLE` (RFC 9110 §10.2.3). */
-export const JWKS_RETRY_AFTER_SEC = 5;
-
-/** The JSON body the HTTP shims send for an error: `{ error, message }`. */
-export function errorBody(error: AuthError): { error: AuthErrorCode; message: string } {
-  return { error: error.code, message: error.message };
-}
-
-/**
- * Headers the HTTP shims send with an error: the RFC 6750 §3 challenge for
- * 401 and 403, `Retry-After` for 503. Responses carrying credentials decisions
- * are never cached (RFC 6750 §5.3 recommends `no-store` for such responses).
- */
-export function errorHeaders(error: AuthError): Record<string, string> {
-  const headers: Record<string, string> = { 'cache-control': 'no-store' };
-  if (error.status === 503) headers['retry-after'] = String(JWKS_RETRY_AFTER_SEC);
-  else headers['www-authenticate'] = bearerChallenge(error);
-  return headers;
-}
-
-/** The `WWW-Authenticate: Bearer ...` value for an error (RFC 6750 §3). */
-export function bearerChallenge(error: AuthError): string {
-  // RFC 6750 §3.1: no error attribute when the request carried no token
-  if (error.code === 'TOKEN_MISSING') return 'Bearer';
-  if (error.code === 'ORGANIZATION_INVALID') return `Bearer error="insufficient_scope", error_description="${quoted(error.message)}"`;
-  if (error.code === 'SCOPE_MISSING') {
-    const scope = Array.isArray(error.detail?.expected) ? (error.detail.expected as string[]).join(' ') : '';
-    return `Bearer error="insufficient_scope", error_description="${quoted(error.message)}", scope="${quoted(scope)}"`;
-  }
-  return `Bearer error="invalid_token", error_description="${quoted(error.message)}"`;
-}
-
-// RFC 6750 §3: error_description and scope are quoted-strings limited to
-// %x20-21 / %x23-5B / %x5D-7E, so `"` and `\` and anything outside printable
-// ASCII are dropped rather than escaped (a header must never carry CR or LF).
-function quoted(value: string): string {
-  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
 }

@@ -4,9 +4,10 @@
  * the algorithm allow-list, the JWKS URL).
  * @module
  */
-import type { ExpectedClaims } from './claims.js';
-import { isCookieName } from './cookies.js';
-import { ALGORITHM_NAMES, isAlgorithm, type Algorithm } from './jwk.js';
+import type { ExpectedClaims } from './jose/claims.js';
+import { isCookieName } from './request/cookies.js';
+import type { AuthEvent } from './events.js';
+import { ALGORITHM_NAMES, isAlgorithm, type Algorithm } from './jose/jwk.js';
 
 /** Options for every entry point; the contract's table. */
 export interface VerifyAuthOptions {
@@ -14,8 +15,8 @@ export interface VerifyAuthOptions {
   logtoUrl: string;
   /** API resource indicator(s); the token's `aud` must contain at least one. Required. */
   audience: string | string[];
-  /** Cookie that carries the access token. Default: `logto_authtoken`. */
-  cookieName?: string;
+  /** Cookie that carries the access token; `false` reads the `Authorization` header only. Default: `logto_authtoken`. */
+  cookieName?: string | false;
   /** Every listed scope must be in the token's space-separated `scope` claim. Default: none. */
   requiredScope?: string | string[];
   /** Guest mode: anonymous visitors and failed authentication get a guest context. Default: `false`. */
@@ -56,6 +57,33 @@ export interface VerifyAuthOptions {
   issuer?: string | string[];
   /** JWKS URL, e.g. an internal address of the same Logto. Default: `${logtoUrl}/oidc/jwks`. */
   jwksUri?: string;
+  /**
+   * Origins (`https://app.example.com`) allowed to send cookie-authenticated
+   * unsafe requests cross-origin (cross-origin protection). Default: `[]`.
+   */
+  trustedOrigins?: string[];
+  /**
+   * Cross-origin protection for cookie-borne tokens on unsafe methods
+   * (`CSRF_REJECTED`). `false` turns it off: only do that when another layer
+   * (a CSRF token, SameSite=Strict cookies only) already protects you. Default: `true`.
+   */
+  csrfProtection?: boolean;
+  /**
+   * Oldest token accepted, in seconds since its `iat`: a token without `iat`,
+   * older than this, or issued in the future beyond `clockTolerance` is
+   * refused (`TOKEN_EXPIRED`, `TOKEN_MALFORMED` or `TOKEN_NOT_YET_VALID`).
+   * Default: none (only `exp` bounds a token).
+   */
+  maxTokenAge?: number;
+  /** Extra request headers for every JWKS request (some gateways demand a `User-Agent`). Default: none. */
+  jwksRequestHeaders?: Record<string, string>;
+  /**
+   * Called synchronously for every event (verified, rejected, JWKS fetched,
+   * stale keys served, backoff, token revoked). Never receives a token,
+   * signature or key material. An exception it throws is swallowed.
+   * Default: none (no cost).
+   */
+  onEvent?: (event: AuthEvent) => void;
 }
 
 /** The contract's defaults, in one place. */
@@ -74,6 +102,10 @@ export const DEFAULTS = Object.freeze({
   tokenCache: true,
   /** Default: `300000` (5 minutes). */
   jwksCacheTtl: 300_000,
+  /** Default: `[]`. */
+  trustedOrigins: Object.freeze([] as string[]),
+  /** Default: `true`. */
+  csrfProtection: true,
 });
 
 /** Options checked and precomputed; what every module below `verify.ts` receives. */
@@ -82,30 +114,104 @@ export interface ResolvedOptions {
   jwksUri: string;
   algorithms: ReadonlySet<Algorithm>;
   expected: ExpectedClaims;
-  cookieName: string;
+  /** `undefined` in header-only mode (`cookieName: false`). */
+  cookieName: string | undefined;
   guestCookieName: string;
   allowGuest: boolean;
   tokenCache: boolean;
   jwksCacheTtl: number;
   fetch: typeof fetch | undefined;
+  /** Exact origins (scheme://host[:port], lower case) trusted by the cross-origin check. */
+  trustedOrigins: ReadonlySet<string>;
+  csrfProtection: boolean;
+  jwksRequestHeaders: Readonly<Record<string, string>> | undefined;
+  onEvent: ((event: AuthEvent) => void) | undefined;
 }
 
-// Options objects are read once: the resolved form is kept beside the object
-// so a request pays for no string trimming, URL parsing or Set building.
-const resolvedCache = new WeakMap<object, ResolvedOptions>();
+// Every option a user may set, in one order: the snapshot below compares them.
+const OPTION_KEYS = [
+  'logtoUrl', 'audience', 'cookieName', 'requiredScope', 'allowGuest', 'guestCookieName', 'requiredOrganization', 'tokenCache',
+  'algorithms', 'clockTolerance', 'jwksCacheTtl', 'fetch', 'issuer', 'jwksUri', 'trustedOrigins', 'csrfProtection', 'maxTokenAge',
+  'jwksRequestHeaders', 'onEvent',
+] as const satisfies readonly (keyof VerifyAuthOptions)[];
 
-/** Checks options and precomputes their derived values; throws `TypeError` for bad options. */
-export function resolveOptions(options: VerifyAuthOptions): ResolvedOptions {
+interface Resolution {
+  resolved: ResolvedOptions;
+  /** The option values resolved from, arrays and records copied, in OPTION_KEYS order. */
+  seen: readonly unknown[];
+}
+
+// The resolved form is kept beside the options object, so a request pays for no
+// string trimming, URL parsing or Set building. It is served only while the
+// object still holds what it was resolved from: a changed option (a property
+// set, an array or header record changed in place) is resolved again, so a
+// mutation never goes unseen (fail-open) and costs one comparison per option.
+const resolutions = new WeakMap<object, Resolution>();
+
+/**
+ * Checks options and precomputes their derived values; throws `TypeError` for
+ * bad options. Plain functions pass the user's object each call and get the
+ * cached resolution while the object is unchanged; factories pass
+ * `{ fresh: true }` and keep what they got (a later change never reaches a
+ * middleware already made, nor leaks into the next factory call).
+ */
+export function resolveOptions(options: VerifyAuthOptions, how?: { fresh: true }): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('logto-authkit: options must be an object');
-  const cached = resolvedCache.get(options);
-  if (cached) return cached;
+  if (how?.fresh) return resolve(options);
+  const cached = resolutions.get(options);
+  if (cached && isUnchanged(options, cached.seen)) return cached.resolved;
   const resolved = resolve(options);
-  resolvedCache.set(options, resolved);
+  resolutions.set(options, { resolved, seen: snapshot(options) });
   return resolved;
 }
 
+function snapshot(options: VerifyAuthOptions): unknown[] {
+  return OPTION_KEYS.map((key) => copyOf(options[key]));
+}
+
+function copyOf(value: unknown): unknown {
+  if (Array.isArray(value)) return [...value];
+  if (isRecord(value)) return { ...value };
+  return value;
+}
+
+function isUnchanged(options: VerifyAuthOptions, seen: readonly unknown[]): boolean {
+  for (let i = 0; i < OPTION_KEYS.length; i++) {
+    const value = options[OPTION_KEYS[i]!];
+    const before = seen[i];
+    if (value === before) continue;
+    if (Array.isArray(value)) {
+      if (!Array.isArray(before) || !sameItems(value, before)) return false;
+    } else if (isRecord(value) && isRecord(before)) {
+      if (!sameRecord(value, before)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameRecord(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+// only plain objects (the headers record) are compared member by member; a
+// function, a store client or a Set is compared by identity
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
 function resolve(options: VerifyAuthOptions): ResolvedOptions {
-  const logtoUrl = parseHttpUrl(options.logtoUrl, 'logtoUrl').replace(/\/+$/, '');
+  const logtoUrl = logtoUrlOption(options.logtoUrl);
   const issuers = options.issuer === undefined ? [`${logtoUrl}/oidc`] : nonEmptyStrings(options.issuer, 'issuer');
   const jwksUri = options.jwksUri === undefined ? `${logtoUrl}/oidc/jwks` : parseHttpUrl(options.jwksUri, 'jwksUri');
   const audiences = nonEmptyStrings(options.audience, 'audience');
@@ -113,9 +219,7 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
   const requiredScopes = options.requiredScope === undefined || (Array.isArray(options.requiredScope) && options.requiredScope.length === 0) ? [] : nonEmptyStrings(options.requiredScope, 'requiredScope');
   if (requiredScopes.some((scope) => scope.includes(' '))) throw new TypeError('logto-authkit: each requiredScope must be a single scope without spaces');
 
-  if (options.algorithms !== undefined && !Array.isArray(options.algorithms)) throw new TypeError('logto-authkit: algorithms must be an array of algorithm names');
-  // `none` and HS* are not in the table, so they fall out here whatever was passed
-  const algorithms = new Set((options.algorithms ?? DEFAULTS.algorithms).filter(isAlgorithm));
+  const algorithms = algorithmsOption(options.algorithms);
 
   const clockTolerance = options.clockTolerance ?? DEFAULTS.clockTolerance;
   if (typeof clockTolerance !== 'number' || !(clockTolerance >= 0) || !Number.isFinite(clockTolerance)) throw new TypeError('logto-authkit: clockTolerance must be a number of seconds >= 0');
@@ -123,23 +227,72 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
   if (typeof jwksCacheTtl !== 'number' || !(jwksCacheTtl >= 0)) throw new TypeError('logto-authkit: jwksCacheTtl must be a number of milliseconds >= 0');
   if (options.tokenCache !== undefined && typeof options.tokenCache !== 'boolean') throw new TypeError('logto-authkit: tokenCache must be a boolean');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('logto-authkit: fetch must be a function');
+  if (options.csrfProtection !== undefined && typeof options.csrfProtection !== 'boolean') throw new TypeError('logto-authkit: csrfProtection must be a boolean');
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('logto-authkit: onEvent must be a function');
+  const maxTokenAge = options.maxTokenAge;
+  if (maxTokenAge !== undefined && (typeof maxTokenAge !== 'number' || !(maxTokenAge > 0) || !Number.isFinite(maxTokenAge))) throw new TypeError('logto-authkit: maxTokenAge must be a number of seconds > 0');
 
   const organization = organizationOption(options.requiredOrganization);
-  const cookieName = cookieNameOption(options.cookieName, DEFAULTS.cookieName, 'cookieName');
+  const cookieName = options.cookieName === false ? undefined : cookieNameOption(options.cookieName, DEFAULTS.cookieName, 'cookieName');
   const guestCookieName = cookieNameOption(options.guestCookieName, DEFAULTS.guestCookieName, 'guestCookieName');
 
   return Object.freeze({
     issuer: issuers[0]!,
     jwksUri,
     algorithms,
-    expected: Object.freeze({ issuers: new Set(issuers), audiences: new Set(audiences), requiredScopes: Object.freeze(requiredScopes), clockToleranceSec: clockTolerance, organization }),
+    expected: Object.freeze({ issuers: new Set(issuers), audiences: new Set(audiences), requiredScopes: Object.freeze(requiredScopes), clockToleranceSec: clockTolerance, organization, maxTokenAgeSec: maxTokenAge }),
     cookieName,
     guestCookieName,
     allowGuest: options.allowGuest === true,
     tokenCache: options.tokenCache ?? DEFAULTS.tokenCache,
     jwksCacheTtl,
     fetch: options.fetch,
+    trustedOrigins: trustedOriginsOption(options.trustedOrigins),
+    csrfProtection: options.csrfProtection ?? DEFAULTS.csrfProtection,
+    jwksRequestHeaders: headersOption(options.jwksRequestHeaders),
+    onEvent: options.onEvent,
   });
+}
+
+function logtoUrlOption(value: unknown): string {
+  if (typeof value === 'string' && value !== value.trim()) throw new TypeError('logto-authkit: logtoUrl has surrounding whitespace (read from a file or an env var?); pass the URL alone');
+  const logtoUrl = parseHttpUrl(value, 'logtoUrl').replace(/\/+$/, '');
+  // the issuer pasted as the endpoint would make every JWKS request a 404
+  if (/\/oidc$/i.test(logtoUrl)) throw new TypeError(`logto-authkit: logtoUrl is the Logto endpoint, not the issuer: drop the trailing "/oidc" (the issuer and the JWKS URL are derived from it)`);
+  return logtoUrl;
+}
+
+function algorithmsOption(value: unknown): ReadonlySet<Algorithm> {
+  if (value === undefined) return new Set(DEFAULTS.algorithms);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new TypeError('logto-authkit: algorithms must be an array of algorithm names');
+  // `none` and HS* are not in the table, so they fall out here whatever was passed
+  const algorithms = new Set(value.filter(isAlgorithm));
+  if (algorithms.size === 0) throw new TypeError(`logto-authkit: algorithms leaves nothing allowed; choose from ${ALGORITHM_NAMES.join(', ')} (none and HS* are never accepted)`);
+  return algorithms;
+}
+
+function trustedOriginsOption(value: unknown): ReadonlySet<string> {
+  if (value === undefined) return new Set(DEFAULTS.trustedOrigins);
+  if (!Array.isArray(value)) throw new TypeError('logto-authkit: trustedOrigins must be an array of origins such as https://app.example.com');
+  return new Set(value.map((origin) => {
+    let url: URL | undefined;
+    try {
+      url = typeof origin === 'string' ? new URL(origin) : undefined;
+    } catch {
+      url = undefined;
+    }
+    // RFC 6454 §6.2: an origin serializes as scheme://host[:port], nothing more
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin.replace(/\/$/, '').toLowerCase()) {
+      throw new TypeError('logto-authkit: each trustedOrigins entry must be an origin such as https://app.example.com (scheme, host and port only)');
+    }
+    return url.origin;
+  }));
+}
+
+function headersOption(value: unknown): Readonly<Record<string, string>> | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value) || !Object.values(value).every((item) => typeof item === 'string')) throw new TypeError('logto-authkit: jwksRequestHeaders must be a record of header names to string values');
+  return Object.freeze({ ...value } as Record<string, string>);
 }
 
 function parseHttpUrl(value: unknown, name: string): string {

@@ -7,15 +7,16 @@
  * give the same answer: inside `exp`/`nbf` now, its key still in a fresh JWKS.
  * @module
  */
-import { checkClaims, organizationOf, type AuthContext, type JWTPayload } from './claims.js';
+import { checkClaims, type JWTPayload } from './jose/claims.js';
+import { contextOf, type AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
-import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './guest.js';
-import { isAlgorithm, type Algorithm } from './jwk.js';
-import { findKey, getKey, isKeyFresh } from './jwks-cache.js';
-import { parseCompact, verifySignature } from './jws.js';
+import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './request/guest.js';
+import { isAlgorithm, type Algorithm } from './jose/jwk.js';
+import { findKey, getKey, isKeyFresh } from './keys/jwks-cache.js';
+import { parseCompact, verifySignature } from './jose/jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
 import { findVerified, forgetVerified, rememberVerified, seenBefore } from './token-cache.js';
-import { readCredentials, type AuthInput } from './token-source.js';
+import { readCredentials, type AuthInput } from './request/token-source.js';
 
 /**
  * Verifies one Logto access token: structure, `typ`, algorithm, signature
@@ -117,11 +118,4 @@ function passesClaims(payload: Record<string, unknown>, options: ResolvedOptions
 // caller's alone and needs no copy.
 function ownCopy(shared: Readonly<Record<string, unknown>>): JWTPayload {
   return { ...shared };
-}
-
-function contextOf(payload: JWTPayload): AuthContext {
-  const organizationId = organizationOf(payload);
-  const context: AuthContext = { userId: payload.sub ?? null, isAuthenticated: true, payload };
-  if (organizationId !== undefined) context.organizationId = organizationId;
-  return context;
 }

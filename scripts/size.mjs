@@ -12,8 +12,8 @@ import { build } from 'esbuild';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CONSUMERS = [
   { name: 'logto-authkit: verifyAuth (core)', code: "export { verifyAuth } from './dist/index.js';" },
-  { name: 'logto-authkit/express: createExpressAuthMiddleware', code: "export { createExpressAuthMiddleware } from './dist/express.js';" },
-  { name: 'logto-authkit/next: withAuth + verifyNextAuth', code: "export { withAuth, verifyNextAuth } from './dist/next.js';" },
+  { name: 'logto-authkit/express: createExpressAuthMiddleware', code: "export { createExpressAuthMiddleware } from './dist/adapters/express.js';" },
+  { name: 'logto-authkit/next: withAuth + verifyNextAuth', code: "export { withAuth, verifyNextAuth } from './dist/adapters/next.js';" },
   { name: 'jose: jwtVerify + createRemoteJWKSet', code: "export { jwtVerify, createRemoteJWKSet } from 'jose';", baseline: true },
 ];
 

@@ -35,9 +35,65 @@ describe('resolveOptions', () => {
     assert.deepEqual([...resolved.algorithms], ['ES384']);
   });
 
-  test('resolves an options object once', () => {
+  test('resolves an options object once while it is unchanged', () => {
     const options = { logtoUrl: 'https://t.example', audience: 'a' };
     assert.equal(resolveOptions(options), resolveOptions(options));
+  });
+
+  test('resolves again when a property of the same object changes', () => {
+    const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: 'a' };
+    const before = resolveOptions(options);
+    options.allowGuest = true;
+    const after = resolveOptions(options);
+    assert.notEqual(after, before);
+    assert.equal(after.allowGuest, true);
+    assert.equal(before.allowGuest, false);
+  });
+
+  test('resolves again when an array option changes in place', () => {
+    const audience = ['a'];
+    const requiredScope = ['read'];
+    const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience, requiredScope };
+    resolveOptions(options);
+    audience.push('b');
+    requiredScope[0] = 'admin';
+    const after = resolveOptions(options);
+    assert.deepEqual([...after.expected.audiences], ['a', 'b']);
+    assert.deepEqual(after.expected.requiredScopes, ['admin']);
+  });
+
+  test('resolves again when a header record changes in place', () => {
+    const jwksRequestHeaders: Record<string, string> = { 'user-agent': 'a' };
+    const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: 'a', jwksRequestHeaders };
+    resolveOptions(options);
+    jwksRequestHeaders['user-agent'] = 'b';
+    assert.deepEqual(resolveOptions(options).jwksRequestHeaders, { 'user-agent': 'b' });
+  });
+
+  test('reads a fresh resolution for factories, untouched by later changes to the object', () => {
+    const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: 'a', requiredScope: 'admin' };
+    const first = resolveOptions(options, { fresh: true });
+    options.requiredScope = 'read';
+    options.allowGuest = true;
+    const second = resolveOptions(options, { fresh: true });
+    assert.deepEqual(first.expected.requiredScopes, ['admin']);
+    assert.equal(first.allowGuest, false);
+    assert.deepEqual(second.expected.requiredScopes, ['read']);
+    assert.equal(second.allowGuest, true);
+  });
+
+  test('reads cookieName: false as header-only', () => {
+    assert.equal(resolveOptions({ logtoUrl: 'https://t.example', audience: 'a', cookieName: false }).cookieName, undefined);
+  });
+
+  test('normalises trustedOrigins to origins', () => {
+    const resolved = resolveOptions({ logtoUrl: 'https://t.example', audience: 'a', trustedOrigins: ['https://app.example.com', 'http://localhost:3000'] });
+    assert.deepEqual([...resolved.trustedOrigins], ['https://app.example.com', 'http://localhost:3000']);
+    assert.equal(resolved.csrfProtection, true);
+  });
+
+  test('says to drop /oidc when the issuer is passed as logtoUrl', () => {
+    assert.throws(() => resolveOptions({ logtoUrl: 'https://t.logto.app/oidc', audience: 'a' }), (error: Error) => error instanceof TypeError && /not the issuer/.test(error.message));
   });
 
   const bad: Record<string, unknown> = {
@@ -57,6 +113,17 @@ describe('resolveOptions', () => {
     'a cookie name with a semicolon': { logtoUrl: 'https://t.example', audience: 'a', cookieName: 'a; Domain=x' },
     'a guest cookie name with CRLF': { logtoUrl: 'https://t.example', audience: 'a', guestCookieName: 'g\r\nx' },
     'a required scope with a space': { logtoUrl: 'https://t.example', audience: 'a', requiredScope: 'read write' },
+    'a logtoUrl with surrounding whitespace': { logtoUrl: ' https://t.example\n', audience: 'a' },
+    'a logtoUrl that is the issuer': { logtoUrl: 'https://t.example/oidc/', audience: 'a' },
+    'algorithms that leave nothing allowed': { logtoUrl: 'https://t.example', audience: 'a', algorithms: ['HS256', 'none'] },
+    'an empty algorithms list': { logtoUrl: 'https://t.example', audience: 'a', algorithms: [] },
+    'algorithms with a null': { logtoUrl: 'https://t.example', audience: 'a', algorithms: [null, 'ES384'] },
+    'a trusted origin with a path': { logtoUrl: 'https://t.example', audience: 'a', trustedOrigins: ['https://app.example.com/x'] },
+    'a trusted origin that is not a URL': { logtoUrl: 'https://t.example', audience: 'a', trustedOrigins: ['app.example.com'] },
+    'a maxTokenAge of 0': { logtoUrl: 'https://t.example', audience: 'a', maxTokenAge: 0 },
+    'jwksRequestHeaders with a number': { logtoUrl: 'https://t.example', audience: 'a', jwksRequestHeaders: { 'x-a': 1 } },
+    'an onEvent that is not a function': { logtoUrl: 'https://t.example', audience: 'a', onEvent: 'log' },
+    'a csrfProtection that is not a boolean': { logtoUrl: 'https://t.example', audience: 'a', csrfProtection: 'off' },
   };
   for (const [what, options] of Object.entries(bad)) {
     test(`throws a TypeError for ${what}`, () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test';
-import { clearJwksCache } from '../lib/jwks-cache.ts';
+import { clearJwksCache } from '../lib/keys/jwks-cache.ts';
 import {
   clearTokenCache,
   findVerified,

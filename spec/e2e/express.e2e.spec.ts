@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import cookieParser from 'cookie-parser';
 import express5 from 'express';
 import express4 from 'express4';
-import { createExpressAuthMiddleware } from '../../lib/express.ts';
+import { createExpressAuthMiddleware } from '../../lib/adapters/express.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
 import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
 import { makeKey, mint, type TestKey } from '../helpers/keys.ts';

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { exportJWK } from 'jose';
 import { AuthError } from '../../lib/errors.ts';
-import { JWKS_MAX_STALE_MS, JWKS_REFETCH_COOLDOWN_MS, JWKS_STALE_RETRY_MS } from '../../lib/jwks-cache.ts';
+import { JWKS_MAX_STALE_MS, JWKS_REFETCH_COOLDOWN_MS, JWKS_STALE_RETRY_MS } from '../../lib/keys/jwks-cache.ts';
 import { verifyLogtoToken } from '../../lib/verify.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
 import { makeKey, mint, type TestKey } from '../helpers/keys.ts';

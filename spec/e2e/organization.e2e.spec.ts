@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
-import { createExpressAuthMiddleware, type WithAuth } from '../../lib/express.ts';
+import { createExpressAuthMiddleware, type WithAuth } from '../../lib/adapters/express.ts';
 import { verifyAuth } from '../../lib/verify.ts';
 import { startLogtoIssuer, type LogtoIssuer } from '../helpers/logto-issuer.ts';
 import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { decodeBase64url, encodeBase64url } from '../../lib/base64url.ts';
+import { decodeBase64url, encodeBase64url } from '../../lib/jose/base64url.ts';
 import { checkProperty, runs, tally } from './support.ts';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

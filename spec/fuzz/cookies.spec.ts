@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'cookie';
 import fc from 'fast-check';
-import { parseCookieHeader } from '../../lib/cookies.ts';
+import { parseCookieHeader } from '../../lib/request/cookies.ts';
 import { checkProperty, runs } from './support.ts';
 
 // cookie v1's own value decoder: percent-decode when it is valid, else keep raw

@@ -1,6 +1,6 @@
 // Test keys and tokens, minted by jose (a trusted signer, dev-only).
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import type { Algorithm } from '../../lib/jwk.ts';
+import type { Algorithm } from '../../lib/jose/jwk.ts';
 
 export const ALL_ALGORITHMS: readonly Algorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 

@@ -17,7 +17,7 @@ export const nextVersion: string = JSON.parse(readFileSync(join(ROOT, 'node_modu
 /** Builds dist/ when it is missing or older than lib/ (a no-op after `npm test`'s pretest). */
 export async function buildLibrary(): Promise<void> {
   await run(process.execPath, ['build.mjs', '--if-stale'], process.env);
-  if (!existsSync(join(ROOT, 'dist/next.js'))) throw new Error('node build.mjs did not write dist/next.js');
+  if (!existsSync(join(ROOT, 'dist/adapters/next.js'))) throw new Error('node build.mjs did not write dist/adapters/next.js');
 }
 
 /** `next build examples/next` with `env` (route modules are loaded, and their options checked, at build time). */

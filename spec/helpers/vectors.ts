@@ -3,11 +3,11 @@
 // documents through an injected fetch, and a signature-only JWS check built
 // from the library's own stages (no claim checks).
 import { readFileSync } from 'node:fs';
-import { decodeBase64url, decodeUtf8, encodeBase64url, encodeUtf8 } from '../../lib/base64url.ts';
+import { decodeBase64url, decodeUtf8, encodeBase64url, encodeUtf8 } from '../../lib/jose/base64url.ts';
 import { AUTH_ERROR_STATUS, AuthError, isAuthError, type AuthErrorCode } from '../../lib/errors.ts';
-import { ALGORITHM_NAMES, isAlgorithm, type Algorithm } from '../../lib/jwk.ts';
-import { getKey, type KeySource } from '../../lib/jwks-cache.ts';
-import { MAX_TOKEN_LENGTH, parseCompact, verifySignature, type ParsedJws } from '../../lib/jws.ts';
+import { ALGORITHM_NAMES, isAlgorithm, type Algorithm } from '../../lib/jose/jwk.ts';
+import { getKey, type KeySource } from '../../lib/keys/jwks-cache.ts';
+import { MAX_TOKEN_LENGTH, parseCompact, verifySignature, type ParsedJws } from '../../lib/jose/jws.ts';
 
 const FIXTURES = new URL('../../fixtures/vectors/', import.meta.url);
 

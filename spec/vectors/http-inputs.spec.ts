@@ -6,12 +6,12 @@
 // fixtures/vectors/README.md "Where these files recommend and the contract decides").
 import assert from 'node:assert/strict';
 import { after, before, describe, mock, test } from 'node:test';
-import { serializeGuestCookie, parseCookieHeader } from '../../lib/cookies.ts';
+import { serializeGuestCookie, parseCookieHeader } from '../../lib/request/cookies.ts';
 import { AUTH_ERROR_STATUS, isAuthError, type AuthErrorCode } from '../../lib/errors.ts';
-import { clearJwksCache } from '../../lib/jwks-cache.ts';
-import { parseCompact } from '../../lib/jws.ts';
+import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
+import { parseCompact } from '../../lib/jose/jws.ts';
 import { resolveOptions, type VerifyAuthOptions } from '../../lib/options.ts';
-import type { RequestLike } from '../../lib/token-source.ts';
+import type { RequestLike } from '../../lib/request/token-source.ts';
 import { authenticate, verifyAuth } from '../../lib/verify.ts';
 import { jwksFetch, readVectors } from '../helpers/vectors.ts';
 

@@ -3,9 +3,9 @@
 // JWKS variant served by an injected fetch at its own jwksUri.
 import assert from 'node:assert/strict';
 import { after, before, describe, mock, test } from 'node:test';
-import { decodeBase64url, decodeUtf8 } from '../../lib/base64url.ts';
+import { decodeBase64url, decodeUtf8 } from '../../lib/jose/base64url.ts';
 import { AUTH_ERROR_STATUS, isAuthError, type AuthErrorCode } from '../../lib/errors.ts';
-import { clearJwksCache } from '../../lib/jwks-cache.ts';
+import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import type { VerifyAuthOptions } from '../../lib/options.ts';
 import { verifyAuth, verifyLogtoToken } from '../../lib/verify.ts';
 import { jwksFetch, readVectors, Tally } from '../helpers/vectors.ts';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, before, describe, mock, test } from 'node:test';
 import { AUTH_ERROR_STATUS, isAuthError, type AuthErrorCode } from '../../lib/errors.ts';
-import { clearJwksCache } from '../../lib/jwks-cache.ts';
+import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import type { VerifyAuthOptions } from '../../lib/options.ts';
 import { verifyLogtoToken } from '../../lib/verify.ts';
 import { flipSignatureBit, jwksFetch, keySource, readVectors, Tally, verdictOf, verifyJwsSignatureOnly } from '../helpers/vectors.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AUTH_ERROR_STATUS, type AuthErrorCode } from '../../lib/errors.ts';
-import { clearJwksCache } from '../../lib/jwks-cache.ts';
+import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import { jwksFetch, keySource, readVectors, Tally, verdictOf, verifyJwsSignatureOnly } from '../helpers/vectors.ts';
 
 interface TestCase {

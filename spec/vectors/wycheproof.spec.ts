@@ -4,8 +4,8 @@
 // alg it corresponds to (table in fixtures/vectors/README.md).
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { importPublicKey, keyFitsAlgorithm, parsePublicJwk, type Algorithm, type PublicJwk } from '../../lib/jwk.ts';
-import { verifySignature, type ParsedJws } from '../../lib/jws.ts';
+import { importPublicKey, keyFitsAlgorithm, parsePublicJwk, type Algorithm, type PublicJwk } from '../../lib/jose/jwk.ts';
+import { verifySignature, type ParsedJws } from '../../lib/jose/jws.ts';
 import { ecJwkFromPoint, hexToBytes, readVectors, rsaJwkFromHex, Tally, verdictOf, type Verdict } from '../helpers/vectors.ts';
 
 interface TestCase {

@@ -3,15 +3,15 @@
  * and the middleware also runs on a bare `node:http` request and response.
  * @module
  */
-import type { AuthContext } from './claims.js';
-import { serializeGuestCookie } from './cookies.js';
-import { errorBody, errorHeaders, type AuthError } from './errors.js';
-import { resolveOptions, type VerifyAuthOptions } from './options.js';
-import type { RequestLike } from './token-source.js';
-import { authenticate } from './verify.js';
+import type { AuthContext } from '../context.js';
+import { resolveOptions, type VerifyAuthOptions } from '../options.js';
+import { isCorsPreflight } from '../request/preflight.js';
+import type { RequestLike } from '../request/token-source.js';
+import { authenticate } from '../verify.js';
+import { errorAnswer, guestSetCookie } from './http-answer.js';
 
 /** The parts of an Express/Node request the middleware reads. */
-export type ExpressRequestLike = RequestLike;
+export type ExpressRequestLike = RequestLike & { method?: string };
 
 /**
  * What the middleware adds to the request: use `req: express.Request & WithAuth`
@@ -37,29 +37,29 @@ export type ExpressAuthMiddleware = (req: ExpressRequestLike, res: ExpressRespon
  * Creates the middleware. On success it sets `req.auth` and calls `next()`
  * (setting the guest cookie when it made a new guest id); on failure it
  * answers with the error's status, `{ error, message }` as JSON, and the
- * RFC 6750 challenge (`Retry-After` for a 503). Bad options throw `TypeError` here.
+ * RFC 6750 challenge (`Retry-After` for a 503). A CORS preflight passes
+ * through unauthenticated. `next` is called exactly once, or not at all when
+ * the middleware answered. Bad options throw `TypeError` here.
  */
 export function createExpressAuthMiddleware(options: VerifyAuthOptions): ExpressAuthMiddleware {
-  const resolved = resolveOptions(options);
+  const resolved = resolveOptions(options, { fresh: true });
   return function logtoAuth(req, res, next) {
-    authenticate(req, resolved)
-      .then((outcome) => {
-        if (outcome.error) return sendError(res, outcome.error);
-        if (outcome.newGuestId) {
-          appendHeader(res, 'set-cookie', serializeGuestCookie(resolved.guestCookieName, outcome.auth.guestId!, outcome.secure));
-        }
-        (req as WithAuth).auth = outcome.auth;
-        next();
-      })
-      .catch(next);
+    if (isCorsPreflight(req.method, req.headers)) return next();
+    authenticate(req, resolved).then((outcome) => {
+      if (outcome.error) return send(res, outcome.error);
+      const cookie = guestSetCookie(outcome, resolved.guestCookieName);
+      if (cookie !== undefined) appendHeader(res, 'set-cookie', cookie);
+      (req as WithAuth).auth = outcome.auth;
+      next();
+    }, next);
   };
 }
 
-function sendError(res: ExpressResponseLike, error: AuthError): void {
-  res.statusCode = error.status;
-  for (const [name, value] of Object.entries(errorHeaders(error))) res.setHeader(name, value);
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(errorBody(error)));
+function send(res: ExpressResponseLike, error: Parameters<typeof errorAnswer>[0]): void {
+  const answer = errorAnswer(error);
+  res.statusCode = answer.status;
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.end(answer.body);
 }
 
 // another middleware may already have set cookies: add ours beside them

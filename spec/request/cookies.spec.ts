@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isCookieName, parseCookieHeader, serializeGuestCookie } from '../lib/cookies.ts';
+import { isCookieName, parseCookieHeader, serializeGuestCookie } from '../../lib/request/cookies.ts';
 
 describe('parseCookieHeader', () => {
   test('returns a null-prototype record', () => {

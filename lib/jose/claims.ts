@@ -5,7 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  * @module
  */
-import { AuthError } from './errors.js';
+import { AuthError } from '../errors.js';
 
 /** What the claims must satisfy; built once per options object. */
 export interface ExpectedClaims {
@@ -16,6 +16,8 @@ export interface ExpectedClaims {
   /** The token must be for an organization: any (`ids` empty) or one of `ids`. */
   organization?: { ids: ReadonlySet<string> } | undefined;
   clockToleranceSec: number;
+  /** Oldest `iat` accepted, in seconds before now; `undefined` checks no age. */
+  maxTokenAgeSec?: number | undefined;
 }
 
 /** The verified claims set: registered claims typed, everything else as the issuer sent it. */
@@ -32,19 +34,6 @@ export interface JWTPayload {
   /** Logto: the organization of an organization-level API resource token. */
   organization_id?: string;
   [claim: string]: unknown;
-}
-
-/** What verification hands the app: the user, or a guest in guest mode. */
-export interface AuthContext {
-  /** The token's `sub`; `null` for a guest. */
-  userId: string | null;
-  isAuthenticated: boolean;
-  /** The verified claims; `null` for a guest. */
-  payload: JWTPayload | null;
-  isGuest?: boolean;
-  guestId?: string;
-  /** The Logto organization the token is for, when it is for one (`organization_id`, or an `urn:logto:organization:<id>` audience). */
-  organizationId?: string;
 }
 
 /**

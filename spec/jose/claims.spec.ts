@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkClaims, organizationOf, type ExpectedClaims } from '../lib/claims.ts';
+import { checkClaims, organizationOf, type ExpectedClaims } from '../../lib/jose/claims.ts';
 
 const NOW = 1_700_000_000;
 const expected: ExpectedClaims = {

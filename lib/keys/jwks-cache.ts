@@ -8,8 +8,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  * @module
  */
-import { AuthError } from './errors.js';
-import { ALGORITHMS, importPublicKey, keyFitsAlgorithm, parsePublicJwk, type Algorithm, type PublicJwk } from './jwk.js';
+import { AuthError } from '../errors.js';
+import { ALGORITHMS, importPublicKey, keyFitsAlgorithm, parsePublicJwk, type Algorithm, type PublicJwk } from '../jose/jwk.js';
 
 /** A JWKS request that has not answered (body included) within this fails. jose uses the same 5 s. */
 export const JWKS_FETCH_TIMEOUT_MS = 5_000;

@@ -7,7 +7,7 @@
  * @module
  */
 import { parseCookieHeader } from './cookies.js';
-import { AuthError } from './errors.js';
+import { AuthError } from '../errors.js';
 
 /** Headers as a Fetch `Headers` or a record (Node's `IncomingMessage.headers`). */
 export type HeadersLike = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
@@ -37,7 +37,7 @@ export interface RequestCredentials {
    * `undefined` when neither has one. Throws `TOKEN_MALFORMED` for a Bearer
    * header without one well-formed token (RFC 6750 §2.1).
    */
-  token(cookieName: string): string | undefined;
+  token(cookieName: string | undefined): string | undefined;
   /** Reads another cookie of the same request (the guest id). */
   cookie(name: string): string | undefined;
   /** Whether the request came over https. */
@@ -61,7 +61,7 @@ export function readCredentials(input: AuthInput): RequestCredentials {
     const value = parsed[name];
     return value === '' ? undefined : value;
   };
-  const token = (cookieName: string) => cookie(cookieName) ?? bearerToken(headerValue(input.headers, 'authorization'));
+  const token = (cookieName: string | undefined) => (cookieName === undefined ? undefined : cookie(cookieName)) ?? bearerToken(headerValue(input.headers, 'authorization'));
   return { token, cookie, secure: isSecure(input) };
 }
 

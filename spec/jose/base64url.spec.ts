@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeBase64url, decodeUtf8, encodeBase64url } from '../lib/base64url.ts';
+import { decodeBase64url, decodeUtf8, encodeBase64url } from '../../lib/jose/base64url.ts';
 
 describe('decodeBase64url', () => {
   test('decodes every length of canonical input to the bytes Node decodes', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { ALGORITHMS, importPublicKey, keyFitsAlgorithm, parsePublicJwk, type Algorithm } from '../lib/jwk.ts';
-import { ALL_ALGORITHMS, makeKey } from './helpers/keys.ts';
+import { ALGORITHMS, importPublicKey, keyFitsAlgorithm, parsePublicJwk, type Algorithm } from '../../lib/jose/jwk.ts';
+import { ALL_ALGORITHMS, makeKey } from '../helpers/keys.ts';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 

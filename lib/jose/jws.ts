@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeBase64url, decodeUtf8, encodeUtf8 } from './base64url.js';
-import { AuthError } from './errors.js';
+import { AuthError } from '../errors.js';
 import { ALGORITHMS, type Algorithm } from './jwk.js';
 
 /**

@@ -5,8 +5,8 @@
  * outage stays 503: those are not failures to authenticate.
  * @module
  */
-import type { AuthContext } from './claims.js';
-import type { AuthError } from './errors.js';
+import type { AuthContext } from '../context.js';
+import type { AuthError } from '../errors.js';
 
 // a canonical lowercase UUID (RFC 9562 §4): 8-4-4-4-12 hex digits
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,10 +2,10 @@
 // JWKS server (never by timings); the clock is mocked where time matters.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
-import { clearJwksCache, JWKS_FETCH_TIMEOUT_MS, JWKS_MAX_STALE_MS, JWKS_REFETCH_COOLDOWN_MS, JWKS_STALE_RETRY_MS } from '../lib/jwks-cache.ts';
-import { verifyLogtoToken } from '../lib/verify.ts';
-import { startJwksServer, type JwksServer } from './helpers/jwks-server.ts';
-import { makeKey, mint, type TestKey } from './helpers/keys.ts';
+import { clearJwksCache, JWKS_FETCH_TIMEOUT_MS, JWKS_MAX_STALE_MS, JWKS_REFETCH_COOLDOWN_MS, JWKS_STALE_RETRY_MS } from '../../lib/keys/jwks-cache.ts';
+import { verifyLogtoToken } from '../../lib/verify.ts';
+import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
+import { makeKey, mint, type TestKey } from '../helpers/keys.ts';
 
 const AUDIENCE = 'https://api.example.test';
 let server: JwksServer;

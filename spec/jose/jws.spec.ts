@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { importPublicKey, parsePublicJwk } from '../lib/jwk.ts';
-import { MAX_TOKEN_LENGTH, parseCompact, verifySignature } from '../lib/jws.ts';
-import { ALL_ALGORITHMS, makeKey, mint } from './helpers/keys.ts';
+import { importPublicKey, parsePublicJwk } from '../../lib/jose/jwk.ts';
+import { MAX_TOKEN_LENGTH, parseCompact, verifySignature } from '../../lib/jose/jws.ts';
+import { ALL_ALGORITHMS, makeKey, mint } from '../helpers/keys.ts';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const payload = b64({ exp: 1 });

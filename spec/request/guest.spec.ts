@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AuthError, AUTH_ERROR_STATUS, type AuthErrorCode } from '../lib/errors.ts';
-import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from '../lib/guest.ts';
+import { AuthError, AUTH_ERROR_STATUS, type AuthErrorCode } from '../../lib/errors.ts';
+import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from '../../lib/request/guest.ts';
 
 describe('isGuestEligible', () => {
   test('is true for every 401 and false for the 403 and the 503', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { readCredentials } from '../lib/token-source.ts';
+import { readCredentials } from '../../lib/request/token-source.ts';
 
 const T = 'aaa.bbb.ccc';
 const tokenOf = (input: Parameters<typeof readCredentials>[0], cookieName = 'logto_authtoken') => readCredentials(input).token(cookieName);

@@ -1,0 +1,89 @@
+/**
+ * The one HTTP answer every adapter sends: an `AuthError` becomes a status, a
+ * JSON body `{ error, message }` and headers (the RFC 6750 §3 challenge, or
+ * `Retry-After` for a 503); a new guest id becomes a `Set-Cookie`. Adapters
+ * only translate this to their framework's response type, so Express, Next,
+ * Hono and Fastify answer byte for byte alike.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @module
+ */
+import type { AuthError, AuthErrorCode, AuthErrorStatus } from '../errors.js';
+import { serializeGuestCookie } from '../request/cookies.js';
+import type { AuthOutcome } from '../verify.js';
+
+/** Seconds a client should wait before retrying after `JWKS_UNAVAILABLE` when the error says nothing better (RFC 9110 §10.2.3). */
+export const JWKS_RETRY_AFTER_SEC = 5;
+
+/** The JSON body of an error answer. */
+export interface ErrorBody {
+  error: AuthErrorCode;
+  message: string;
+}
+
+/** What goes over HTTP for an `AuthError`: status, lower-case header names, and the JSON body as text. */
+export interface ErrorAnswer {
+  status: AuthErrorStatus;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The JSON body for an error: `{ error, message }`. Never `detail` or `cause`. */
+export function errorBody(error: AuthError): ErrorBody {
+  return { error: error.code, message: error.message };
+}
+
+/**
+ * Headers sent with an error: the RFC 6750 §3 challenge for 401 and 403,
+ * `Retry-After` for a 503. Responses carrying credential decisions are never
+ * cached (RFC 6750 §5.3 recommends `no-store`).
+ */
+export function errorHeaders(error: AuthError): Record<string, string> {
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  if (error.status === 503) headers['retry-after'] = String(retryAfterSec(error));
+  else headers['www-authenticate'] = bearerChallenge(error);
+  return headers;
+}
+
+/** The whole answer for an error, for any framework: `{ status, headers, body }` (JSON text, `content-type` included). */
+export function errorAnswer(error: AuthError): ErrorAnswer {
+  return {
+    status: error.status,
+    headers: { ...errorHeaders(error), 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(errorBody(error)),
+  };
+}
+
+/** The same answer as a Fetch `Response`, for Next, Hono, Workers, Deno, Bun or your own `proxy.ts`. */
+export function errorResponse(error: AuthError): Response {
+  const answer = errorAnswer(error);
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+/** The `Set-Cookie` value an adapter adds for a successful outcome, when it made a new guest id; else `undefined`. */
+export function guestSetCookie(outcome: AuthOutcome, guestCookieName: string): string | undefined {
+  if (!outcome.newGuestId || outcome.auth?.guestId === undefined) return undefined;
+  return serializeGuestCookie(guestCookieName, outcome.auth.guestId, outcome.secure);
+}
+
+/** The `WWW-Authenticate: Bearer ...` value for an error (RFC 6750 §3). */
+export function bearerChallenge(error: AuthError): string {
+  // RFC 6750 §3.1: no error attribute when the request carried no token
+  if (error.code === 'TOKEN_MISSING') return 'Bearer';
+  if (error.status === 403) {
+    const scope = error.code === 'SCOPE_MISSING' && Array.isArray(error.detail?.expected) ? `, scope="${quoted((error.detail.expected as string[]).join(' '))}"` : '';
+    return `Bearer error="insufficient_scope", error_description="${quoted(error.message)}"${scope}`;
+  }
+  return `Bearer error="invalid_token", error_description="${quoted(error.message)}"`;
+}
+
+function retryAfterSec(error: AuthError): number {
+  const hinted = (error as { retryAfterSec?: unknown }).retryAfterSec;
+  return typeof hinted === 'number' && hinted > 0 ? Math.ceil(hinted) : JWKS_RETRY_AFTER_SEC;
+}
+
+// RFC 6750 §3: error_description and scope are quoted-strings limited to
+// %x20-21 / %x23-5B / %x5D-7E, so `"` and `\` and anything outside printable
+// ASCII are dropped rather than escaped (a header must never carry CR or LF).
+function quoted(value: string): string {
+  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+}
