@@ -4,6 +4,7 @@
 import { clearJwksCache } from '../dist/index.js';
 import { BENCH_ALGORITHMS, machine, setUp, type BenchAlgorithm } from './fixtures.ts';
 import { HTTP_ALGORITHMS, HTTP_VARIANTS, runHttp } from './http.ts';
+import { runHonoHttp } from './hono.ts';
 import { CONTENDERS, contenders, measure, MODES, warm, WORKLOADS, type Contender, type Workload } from './micro.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -36,6 +37,7 @@ try {
   }
   clearJwksCache();
   const http = skipHttp ? undefined : await runHttp(fx);
+  const hono = skipHttp || !algorithms.includes('ES384') ? undefined : await runHonoHttp(fx);
 
   const lines: string[] = [];
   lines.push(`Machine: ${await machine()}. Each cell: the best of ${ROUNDS} interleaved slices; ops/s, one process.`, '');
@@ -62,6 +64,7 @@ try {
       lines.push(`| ${alg} | ${HTTP_VARIANTS.map((v) => `${fmt(r[v].rps)} (${r[v].p99})`).join(' | ')} | ${(r.ours.rps / ceiling).toFixed(2)}x | ${(r['express-oauth2-jwt-bearer'].rps / ceiling).toFixed(2)}x |`);
     }
   }
+  if (hono) lines.push('', ...hono);
   lines.push('', `Total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s.`);
   console.log(lines.join('\n'));
 } finally {

@@ -58,7 +58,8 @@ export function parseCli(argv: string[]): CliArgs {
   const { values, positionals } = parsed;
   const [command, token, ...extra] = positionals;
   if (command !== undefined && command !== 'inspect' && command !== 'verify' && command !== 'help') {
-    throw new UsageError(`unknown command ${quoteShort(command)}: use inspect or verify`);
+    // never repeated: what stands where the command should be is often the token itself
+    throw new UsageError('unknown command (not repeated here, in case it is a token): use inspect or verify, e.g. logto-authkit inspect -');
   }
   if (extra.length > 0) throw new UsageError('too many arguments: give at most one token');
   if (command === 'inspect') {

@@ -30,7 +30,7 @@ import { decodeUnverified } from './decode.ts';
 import { EXIT_CODES, EXIT_INTERNAL, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.ts';
 import { explain } from './explain.ts';
 import { inspectToken, renderInspect } from './inspect.ts';
-import { safe, toJson } from './text.ts';
+import { safe, terminalText, toJson } from './text.ts';
 import { DEFAULT_TOKEN_ENV, readToken } from './token-input.ts';
 import { renderRejected, renderVerified, runVerify, verifyOptions } from './verify.ts';
 
@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     const json = args?.json ?? argv.includes('--json');
     if (error instanceof UsageError) {
       if (json) return print(toJson({ ok: false, code: 'USAGE_ERROR', message: error.message }), EXIT_USAGE);
-      process.stderr.write(`logto-authkit: ${safe(error.message)}\nsee logto-authkit --help\n`);
+      process.stderr.write(terminalText(`logto-authkit: ${safe(error.message)}\nsee logto-authkit --help\n`));
       return EXIT_USAGE;
     }
     throw error;
@@ -116,7 +116,7 @@ async function verify(token: string, options: Parameters<typeof runVerify>[1], j
 }
 
 function print(text: string, exit: number = EXIT_OK): number {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(terminalText(`${text}\n`));
   return exit;
 }
 
@@ -128,8 +128,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     // an internal error's message is ours or Node's, never built from the token
     const message = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
-    if (process.argv.includes('--json')) process.stdout.write(`${toJson({ ok: false, code: 'INTERNAL_ERROR', message: safe(message) })}\n`);
-    else process.stderr.write(`logto-authkit: internal error: ${safe(message)}\n`);
+    if (process.argv.includes('--json')) process.stdout.write(terminalText(`${toJson({ ok: false, code: 'INTERNAL_ERROR', message: safe(message) })}\n`));
+    else process.stderr.write(terminalText(`logto-authkit: internal error: ${safe(message)}\n`));
     process.exitCode = EXIT_INTERNAL;
   },
 );

@@ -65,13 +65,26 @@ export function describeIssuer(iss: unknown): IssuerInfo {
     return { description: 'unknown ("iss" is not a URL)' };
   }
   // Logto's issuer is `${endpoint}/oidc`; anything else did not come from Logto's OIDC provider
-  const suffix = url.pathname.replace(/\/+$/, '').endsWith('/oidc') ? '' : '; "iss" does not end in /oidc, which Logto issuers do';
+  const suffix = trimTrailingSlashes(url.pathname).endsWith('/oidc') ? '' : '; "iss" does not end in /oidc, which Logto issuers do';
   const host = url.host;
   if (host.endsWith(`.${LOGTO_CLOUD_DOMAIN}`)) {
     const tenant = host.slice(0, -LOGTO_CLOUD_DOMAIN.length - 1);
     return { description: `${tenant} on ${LOGTO_CLOUD_DOMAIN} (Logto Cloud)${suffix}`, tenant, host };
   }
   return { description: `${host} (a custom domain or a self-hosted Logto)${suffix}`, host };
+}
+
+const SLASH = 0x2f;
+
+/**
+ * `text` without its trailing slashes, in one backward pass. (`/\/+$/` is
+ * quadratic on many slashes followed by anything else: every start position
+ * scans the run again; an `iss` of 40,000 slashes took 2.1 s.)
+ */
+export function trimTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === SLASH) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /** Logto's audience for organization tokens: `urn:logto:organization:<id>`. */

@@ -84,7 +84,7 @@ const EXPLAINERS: Record<string, Explainer> = {
     const audiences = Array.isArray(actual) ? actual : [actual];
     const organization = audiences.find((aud) => typeof aud === 'string' && aud.startsWith(ORGANIZATION_AUDIENCE_PREFIX));
     const hint = organization
-      ? ': this is an organization token; pass --audience with it, or request a token for the API resource'
+      ? ': this is an organization token (organization permissions); it passes only for an organization named with --organization ID (or its URN passed as --audience), else request a token for the API resource'
       : ': the token was requested for another API resource (the `resource` parameter)';
     return `aud is ${shown}, expected ${wanted}${hint}`;
   },

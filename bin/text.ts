@@ -4,10 +4,14 @@
  */
 
 // Claim values are untrusted input: control characters (ANSI escapes, CR that
-// overwrites a line, C1 CSI) are shown as \u escapes, never sent to the terminal.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// overwrites a line, C1 CSI) and bidi controls (U+061C, U+200E, U+200F,
+// U+202A-U+202E, U+2066-U+2069: they reorder what the terminal shows, as in
+// Trojan Source, CVE-2021-42574) are shown as \u escapes, never sent to the terminal.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 // JSON.stringify already escapes U+0000 to U+001F; these it leaves raw
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029]/g;
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// what the CLI writes, whole: every unsafe character but the line feeds it puts between lines
+const UNSAFE_IN_OUTPUT = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escape(char: string): string {
   return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -23,6 +27,15 @@ export function safe(value: unknown): string {
 export function list(value: unknown): string {
   const items = Array.isArray(value) ? value : value === undefined ? [] : [value];
   return `[${items.map(safe).join(', ')}]`;
+}
+
+/**
+ * Text as the CLI writes it: the last line of defence, so a value that reached
+ * the output without `safe()` still cannot carry a control or bidi character.
+ * Line feeds stay; inside JSON strings the escapes keep it parsing to the same value.
+ */
+export function terminalText(text: string): string {
+  return text.replace(UNSAFE_IN_OUTPUT, escape);
 }
 
 /** JSON that is safe to print to a terminal and still parses to the same value. */

@@ -10,7 +10,7 @@ import { ALGORITHM_NAMES } from '../lib/jose/jwk.ts';
 import type { VerifyAuthOptions } from '../lib/options.ts';
 import { verifyLogtoToken } from '../lib/verify.ts';
 import { UsageError, type CliArgs } from './args.ts';
-import { audiencesOf, decodeUnverified, scopesOf } from './decode.ts';
+import { audiencesOf, decodeUnverified, scopesOf, trimTrailingSlashes } from './decode.ts';
 import { explain, type Failure } from './explain.ts';
 import { isoTime, relative, safe } from './text.ts';
 
@@ -46,7 +46,7 @@ function algorithm(name: string): string {
 
 /** The JWKS URL the options resolve to, as the library derives it. */
 export function jwksUriOf(options: VerifyAuthOptions): string {
-  return options.jwksUri ?? `${options.logtoUrl.replace(/\/+$/, '')}/oidc/jwks`;
+  return options.jwksUri ?? `${trimTrailingSlashes(options.logtoUrl)}/oidc/jwks`;
 }
 
 /** Runs the verification. Bad options become `UsageError`; other non-`AuthError`s are rethrown. */

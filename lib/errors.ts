@@ -34,8 +34,14 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   ORGANIZATION_INVALID: 403,
   /** A cookie-borne token on an unsafe method from another origin (cross-origin protection). */
   CSRF_REJECTED: 403,
+  /** A guard's predicate over the verified claims (custom claims such as `roles`) returned false. */
+  CLAIM_INVALID: 403,
+  /** A guard requires an actor (`act`, RFC 8693 §4.1) and the token names none, or refuses one and it names one. */
+  ACTOR_INVALID: 403,
   /** The JWKS could not be fetched or parsed and no usable cached copy exists. */
   JWKS_UNAVAILABLE: 503,
+  /** The revocation list fails closed: its store has been out of reach longer than `failClosedAfterMs` (an extension of the contract's table). */
+  REVOCATION_UNAVAILABLE: 503,
 });
 
 /** One of the codes in `AUTH_ERROR_STATUS`. */
@@ -62,13 +68,16 @@ export class AuthError extends Error {
   readonly status: AuthErrorStatus;
   /** Machine-readable detail of the failed check; not sent in HTTP responses. */
   readonly detail: AuthErrorDetail | undefined;
+  /** For `JWKS_UNAVAILABLE`: whole seconds until the JWKS is asked again (the backoff), sent as `Retry-After`. */
+  readonly retryAfterSec: number | undefined;
 
-  constructor(code: AuthErrorCode, message: string, options?: { detail?: AuthErrorDetail; cause?: unknown }) {
+  constructor(code: AuthErrorCode, message: string, options?: { detail?: AuthErrorDetail; cause?: unknown; retryAfterSec?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AuthError';
     this.code = code;
     this.status = AUTH_ERROR_STATUS[code];
     this.detail = options?.detail;
+    this.retryAfterSec = options?.retryAfterSec;
     (Error as { captureStackTrace?: (target: object, ctor: unknown) => void }).captureStackTrace?.(this, AuthError);
   }
 }

@@ -13,11 +13,17 @@ export type AuthEvent =
   | { type: 'verified'; cached: boolean; sub: string | undefined; alg: string | undefined }
   /** A request or token was refused. `stage` names the pipeline stage that refused it. */
   | { type: 'rejected'; code: AuthErrorCode; status: AuthErrorStatus; stage: RejectionStage; message: string; detail: AuthErrorDetail | undefined }
-  /** A JWKS request finished: `ok` with `keyCount`, or failed with `error` (a message, never the body). */
+  /**
+   * A JWKS request finished: `ok` with `keyCount` (usable keys), or failed with
+   * `error` (a message, never the body). `reason`: `cold` (nothing cached),
+   * `ttl` (a refresh past `jwksCacheTtl`, in the background once keys are
+   * known), `unknown-kid` (a token named a key we do not have), `retry` (after
+   * a failure). `durationMs` counts from the request to the parsed key set.
+   */
   | { type: 'jwks-fetched'; jwksUri: string; ok: boolean; durationMs: number; keyCount?: number; error?: string; reason: JwksFetchReason }
-  /** Keys past `jwksCacheTtl` answered a request while a refresh runs or after one failed. */
+  /** Keys past `jwksCacheTtl` answered a request while a refresh runs or after one failed; `ageMs` since they were fetched. */
   | { type: 'jwks-stale-served'; jwksUri: string; ageMs: number }
-  /** With nothing usable cached, the JWKS is not asked again for `retryInMs`. */
+  /** With nothing usable cached, a fetch failed: the JWKS is not asked again for `retryInMs` (what `Retry-After` says); `failures` in a row. */
   | { type: 'jwks-backoff'; jwksUri: string; retryInMs: number; failures: number }
   /** A verified token was refused because it, its user or its session was revoked. */
   | { type: 'token-revoked'; by: 'jti' | 'sub' | 'sid'; sub: string | undefined }
@@ -26,6 +32,32 @@ export type AuthEvent =
 
 /** Where in the pipeline a request was refused. */
 export type RejectionStage = 'request' | 'cross-origin' | 'token' | 'keys' | 'signature' | 'claims' | 'revocation' | 'guard';
+
+/**
+ * The stage each code comes from in the verification pipeline (a guard reports
+ * its own 403s as `guard`). `ALGORITHM_NOT_ALLOWED` is a fault of the token's
+ * header: its `alg` is not allowed, or does not fit the key its `kid` names.
+ */
+export const REJECTION_STAGE: Readonly<Record<AuthErrorCode, RejectionStage>> = Object.freeze({
+  TOKEN_MISSING: 'request',
+  CSRF_REJECTED: 'cross-origin',
+  TOKEN_MALFORMED: 'token',
+  TOKEN_TYPE_INVALID: 'token',
+  ALGORITHM_NOT_ALLOWED: 'token',
+  KEY_NOT_FOUND: 'keys',
+  JWKS_UNAVAILABLE: 'keys',
+  SIGNATURE_INVALID: 'signature',
+  TOKEN_EXPIRED: 'claims',
+  TOKEN_NOT_YET_VALID: 'claims',
+  ISSUER_INVALID: 'claims',
+  AUDIENCE_INVALID: 'claims',
+  SCOPE_MISSING: 'claims',
+  ORGANIZATION_INVALID: 'claims',
+  TOKEN_REVOKED: 'revocation',
+  REVOCATION_UNAVAILABLE: 'revocation',
+  CLAIM_INVALID: 'guard',
+  ACTOR_INVALID: 'guard',
+});
 
 /** Why a JWKS was requested. */
 export type JwksFetchReason = 'cold' | 'ttl' | 'unknown-kid' | 'retry';

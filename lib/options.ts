@@ -84,6 +84,56 @@ export interface VerifyAuthOptions {
    * Default: none (no cost).
    */
   onEvent?: (event: AuthEvent) => void;
+  /**
+   * Describe this API as an OAuth protected resource (RFC 9728): what
+   * `resourceMetadataHandler` serves at `/.well-known/oauth-protected-resource`,
+   * and the `resource_metadata="<url>"` every Bearer challenge then carries
+   * (RFC 9728 §5.1), so a client (an MCP client, say) finds Logto from a 401.
+   * `true` takes every default. Default: none (no metadata, plain challenges).
+   */
+  resourceMetadata?: true | ResourceMetadataOptions;
+  /**
+   * A revocation list (`createRevocationList`): a verified token it names (its
+   * `jti`, its `sub` when issued before the revocation, its `sid`) is refused
+   * with 401 `TOKEN_REVOKED`, on verified-token cache hits too. Checked in
+   * memory, no I/O per request. Default: none (a token stays valid until `exp`).
+   */
+  revocation?: RevocationCheck;
+}
+
+/**
+ * What verification asks of a revocation list. `createRevocationList` makes
+ * one; declared here, structurally, so the options know no implementation.
+ */
+export interface RevocationCheck {
+  /**
+   * Why verified claims are refused now: `jti`, `sub` or `sid` when revoked,
+   * `unavailable` when the list fails closed; `undefined` when they pass.
+   * Synchronous, no I/O.
+   */
+  check(payload: Readonly<Record<string, unknown>>): 'jti' | 'sub' | 'sid' | 'unavailable' | undefined;
+}
+
+/** The parts of the RFC 9728 §2 document an app chooses; `authorization_servers` is always the issuer. */
+export interface ResourceMetadataOptions {
+  /** This API's resource identifier: an https URL without fragment (http is accepted for local development). Default: the first `audience`. */
+  resource?: string;
+  /** `scopes_supported`: the scopes a client may ask for to call this API. Default: omitted. */
+  scopesSupported?: string[];
+  /** `resource_name`: a human-readable name. Default: omitted. */
+  resourceName?: string;
+  /** `resource_documentation`: a URL of documentation for developers. Default: omitted. */
+  resourceDocumentation?: string;
+}
+
+/** `resourceMetadata` checked, with the URL its document lives at (RFC 9728 §3.1). */
+export interface ResolvedResourceMetadata {
+  resource: string;
+  /** `${origin}/.well-known/oauth-protected-resource${path}` of `resource`. */
+  url: string;
+  scopesSupported: readonly string[] | undefined;
+  resourceName: string | undefined;
+  resourceDocumentation: string | undefined;
 }
 
 /** The contract's defaults, in one place. */
@@ -126,13 +176,15 @@ export interface ResolvedOptions {
   csrfProtection: boolean;
   jwksRequestHeaders: Readonly<Record<string, string>> | undefined;
   onEvent: ((event: AuthEvent) => void) | undefined;
+  resourceMetadata: ResolvedResourceMetadata | undefined;
+  revocation: RevocationCheck | undefined;
 }
 
 // Every option a user may set, in one order: the snapshot below compares them.
 const OPTION_KEYS = [
   'logtoUrl', 'audience', 'cookieName', 'requiredScope', 'allowGuest', 'guestCookieName', 'requiredOrganization', 'tokenCache',
   'algorithms', 'clockTolerance', 'jwksCacheTtl', 'fetch', 'issuer', 'jwksUri', 'trustedOrigins', 'csrfProtection', 'maxTokenAge',
-  'jwksRequestHeaders', 'onEvent',
+  'jwksRequestHeaders', 'onEvent', 'resourceMetadata', 'revocation',
 ] as const satisfies readonly (keyof VerifyAuthOptions)[];
 
 interface Resolution {
@@ -229,6 +281,7 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('logto-authkit: fetch must be a function');
   if (options.csrfProtection !== undefined && typeof options.csrfProtection !== 'boolean') throw new TypeError('logto-authkit: csrfProtection must be a boolean');
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('logto-authkit: onEvent must be a function');
+  if (options.revocation !== undefined && typeof options.revocation?.check !== 'function') throw new TypeError('logto-authkit: revocation must be a revocation list made by createRevocationList');
   const maxTokenAge = options.maxTokenAge;
   if (maxTokenAge !== undefined && (typeof maxTokenAge !== 'number' || !(maxTokenAge > 0) || !Number.isFinite(maxTokenAge))) throw new TypeError('logto-authkit: maxTokenAge must be a number of seconds > 0');
 
@@ -251,6 +304,33 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
     csrfProtection: options.csrfProtection ?? DEFAULTS.csrfProtection,
     jwksRequestHeaders: headersOption(options.jwksRequestHeaders),
     onEvent: options.onEvent,
+    resourceMetadata: resourceMetadataOption(options.resourceMetadata, audiences[0]!),
+    revocation: options.revocation,
+  });
+}
+
+// RFC 9728 §1.2: the resource identifier is an https URL with no fragment;
+// §3.1: its metadata lives at the well-known path inserted between host and path
+function resourceMetadataOption(value: unknown, audience: string): ResolvedResourceMetadata | undefined {
+  if (value === undefined || value === false) return undefined;
+  const given = value === true ? {} : value;
+  if (!isRecord(given)) throw new TypeError('logto-authkit: resourceMetadata must be true or { resource, scopesSupported, resourceName, resourceDocumentation }');
+  const resource = given.resource ?? audience;
+  const url = typeof resource === 'string' && URL.canParse(resource) ? new URL(resource) : undefined;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '') {
+    throw new TypeError('logto-authkit: resourceMetadata.resource must be an http(s) URL without fragment (it defaults to the first audience, which is not one)');
+  }
+  const scopes = given.scopesSupported === undefined ? undefined : nonEmptyStrings(given.scopesSupported, 'resourceMetadata.scopesSupported');
+  for (const name of ['resourceName', 'resourceDocumentation'] as const) {
+    if (given[name] !== undefined && (typeof given[name] !== 'string' || given[name] === '')) throw new TypeError(`logto-authkit: resourceMetadata.${name} must be a non-empty string`);
+  }
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return Object.freeze({
+    resource: resource as string,
+    url: `${url.origin}/.well-known/oauth-protected-resource${path}${url.search}`,
+    scopesSupported: scopes && Object.freeze(scopes),
+    resourceName: given.resourceName as string | undefined,
+    resourceDocumentation: given.resourceDocumentation as string | undefined,
   });
 }
 

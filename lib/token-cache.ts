@@ -60,7 +60,8 @@ const noted = new Set<string>();
 
 /** True when `token` was verified before (so it is worth remembering); else notes it and says false. */
 export function seenBefore(token: string): boolean {
-  const note = token.slice(-NOTE_CHARS);
+  // a copy: a slice of a token cut from a Cookie header would keep the whole header alive
+  const note = ownCopy(token.slice(-NOTE_CHARS));
   if (noted.has(note)) return true;
   if (noted.size >= MAX_NOTED) noted.clear();
   noted.add(note);

@@ -10,20 +10,24 @@
 import { checkClaims, type JWTPayload } from './jose/claims.js';
 import { contextOf, type AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
+import { emit, REJECTION_STAGE } from './events.js';
 import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './request/guest.js';
 import { isAlgorithm, type Algorithm } from './jose/jwk.js';
 import { findKey, getKey, isKeyFresh } from './keys/jwks-cache.js';
 import { parseCompact, verifySignature } from './jose/jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
 import { findVerified, forgetVerified, rememberVerified, seenBefore } from './token-cache.js';
-import { readCredentials, type AuthInput } from './request/token-source.js';
+import { readCredentials, type AuthInput, type RequestCredentials } from './request/token-source.js';
+import { assertSameOrigin } from './request/cross-origin.js';
+import { assertNotRevoked } from './revocation/assert-not-revoked.js';
 
 /**
  * Verifies one Logto access token: structure, `typ`, algorithm, signature
  * against the issuer's JWKS, then `exp`, `nbf`, `iss`, `aud` and the required
  * scopes. Throws `AuthError`; never applies guest mode. Bad options throw
  * `TypeError` before any network use.
- * Does not check revocation: a token stays valid until its `exp`.
+ * With a `revocation` list, a revoked token, user or session is refused
+ * (`TOKEN_REVOKED`); without one, a token stays valid until its `exp`.
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
 export async function verifyLogtoToken(token: string, options: VerifyAuthOptions): Promise<AuthContext> {
@@ -31,11 +35,16 @@ export async function verifyLogtoToken(token: string, options: VerifyAuthOptions
 }
 
 /**
- * Finds the token in a request (the cookie `cookieName`, then
- * `Authorization: Bearer`) and verifies it. Takes a token string, a Fetch
- * `Request`, a Node/Express `req` or `{ headers, cookies }`. Throws `AuthError`,
- * or in guest mode returns a guest context for a missing or failing token
- * (a 403 or 503 is still thrown).
+ * Finds the token in a request and verifies it: the cookie `cookieName`
+ * first; when that token fails with a 401 code or `CSRF_REJECTED` and the
+ * request also carries `Authorization: Bearer`, the Bearer token decides.
+ * Takes a token string, a Fetch `Request`, a Node/Express `req` or
+ * `{ headers, cookies, method? }`. A cookie-borne token on an unsafe method
+ * passes the cross-origin check first (`csrfProtection`, `trustedOrigins`);
+ * an input without a method (a token string included) is not checked.
+ * Throws `AuthError`, or in guest mode returns a guest context once every
+ * source failed with a 401 (a 403, `CSRF_REJECTED` included, or a 503 is
+ * still thrown).
  */
 export async function verifyAuth(input: AuthInput, options: VerifyAuthOptions): Promise<AuthContext> {
   const outcome = await authenticate(input, resolveOptions(options));
@@ -57,27 +66,78 @@ export async function authenticate(input: AuthInput, options: ResolvedOptions): 
   const credentials = readCredentials(input);
   const secure = credentials.secure;
   try {
-    const token = credentials.token(options.cookieName);
-    if (token === undefined) throw new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header');
-    return { auth: await verifyToken(token, options), newGuestId: false, secure };
+    return { auth: await verifyCredentials(credentials, options), newGuestId: false, secure };
   } catch (error) {
     if (!isAuthError(error)) throw error;
+    // guest mode only after every source failed; CSRF_REJECTED (403) is no failure to authenticate
     if (!options.allowGuest || !isGuestEligible(error)) return { error, newGuestId: false, secure };
     const known = guestIdFromCookie(credentials.cookie(options.guestCookieName));
     return { auth: guestContext(known ?? newGuestId()), newGuestId: known === undefined, secure };
   }
 }
 
+// The contract's token sources: the cookie first. When its token fails to
+// authenticate (a 401) or the cross-origin check refuses it, a Bearer token in
+// the same request is verified instead and its outcome is the answer, so a
+// stale or planted cookie never locks out a client that sends a good header.
+async function verifyCredentials(credentials: RequestCredentials, options: ResolvedOptions): Promise<AuthContext> {
+  const cookieToken = credentials.cookieToken(options.cookieName);
+  if (cookieToken !== undefined) {
+    try {
+      assertCookieAllowed(credentials, options); // CSRF_REJECTED
+      return await verifyToken(cookieToken, options);
+    } catch (error) {
+      if (!isAuthError(error) || !(error.status === 401 || error.code === 'CSRF_REJECTED')) throw error;
+      const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
+      if (bearer === undefined) throw error;
+      return verifyToken(bearer, options);
+    }
+  }
+  const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
+  if (bearer === undefined) throw new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header');
+  return verifyToken(bearer, options);
+}
+
+// Cross-origin protection applies to a cookie-borne token only (a browser never
+// attaches an Authorization header by itself), and only to an input with a method.
+function assertCookieAllowed(credentials: RequestCredentials, options: ResolvedOptions): void {
+  if (!options.csrfProtection) return;
+  const facts = credentials.crossOriginFacts();
+  if (facts === undefined) return;
+  try {
+    assertSameOrigin(facts, options.trustedOrigins);
+  } catch (error) {
+    if (isAuthError(error)) emit(options.onEvent, { type: 'rejected', code: error.code, status: error.status, stage: 'cross-origin', message: error.message, detail: error.detail });
+    throw error;
+  }
+}
+
+// The event hook sees every verdict on a token; without a hook this costs one check.
 async function verifyToken(token: string, options: ResolvedOptions): Promise<AuthContext> {
+  if (!options.onEvent) return verifyStages(token, options);
+  try {
+    return await verifyStages(token, options);
+  } catch (error) {
+    if (isAuthError(error)) emit(options.onEvent, { type: 'rejected', code: error.code, status: error.status, stage: REJECTION_STAGE[error.code], message: error.message, detail: error.detail });
+    throw error;
+  }
+}
+
+async function verifyStages(token: string, options: ResolvedOptions): Promise<AuthContext> {
   const now = Date.now();
   const remembered = options.tokenCache ? recallVerified(token, options, now) : undefined;
-  if (remembered) return remembered;
+  if (remembered) {
+    if (options.onEvent) emit(options.onEvent, { type: 'verified', cached: true, sub: remembered.userId ?? undefined, alg: undefined });
+    return remembered;
+  }
   const jws = parseCompact(token); // TOKEN_MALFORMED, TOKEN_TYPE_INVALID
   const alg = assertAlgorithmAllowed(jws.header.alg, options); // ALGORITHM_NOT_ALLOWED, before any JWKS traffic
   // a warm JWKS cache answers without a promise; a fetch, a refetch or an error goes through getKey
   const key = findKey(options, alg, jws.header.kid, now) ?? (await getKey(options, alg, jws.header.kid)); // KEY_NOT_FOUND, JWKS_UNAVAILABLE
   await verifySignature(jws, alg, key.cryptoKey, key.signatureLength); // SIGNATURE_INVALID
   checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
+  assertNotRevoked(jws.payload, options); // TOKEN_REVOKED, REVOCATION_UNAVAILABLE: in memory, no I/O
+  if (options.onEvent) emit(options.onEvent, { type: 'verified', cached: false, sub: jws.payload.sub, alg });
   const remember = options.tokenCache && seenBefore(token);
   return contextOf(remember ? ownCopy(rememberVerified(options, token, jws.payload, key.cachedKey)) : jws.payload);
 }
@@ -85,7 +145,8 @@ async function verifyToken(token: string, options: ResolvedOptions): Promise<Aut
 function assertAlgorithmAllowed(alg: string, options: ResolvedOptions): Algorithm {
   if (isAlgorithm(alg) && options.algorithms.has(alg)) return alg;
   const allowed = [...options.algorithms];
-  throw new AuthError('ALGORITHM_NOT_ALLOWED', `the token "alg" is not one of ${allowed.join(', ')}`, { detail: { claim: 'alg', expected: allowed, actual: alg } });
+  // the allow-list is configuration: it goes to detail, never into the message sent over HTTP
+  throw new AuthError('ALGORITHM_NOT_ALLOWED', 'the token "alg" (algorithm) is not allowed', { detail: { claim: 'alg', expected: allowed, actual: alg } });
 }
 
 // A token verified before is served only while a fresh verification would
@@ -98,7 +159,10 @@ function recallVerified(token: string, options: ResolvedOptions, now: number): A
   const verified = findVerified(options, token);
   if (!verified) return undefined;
   const payload = verified.payload as Record<string, unknown>;
-  if (isKeyFresh(options, verified.key, now) && passesClaims(payload, options, now)) return contextOf(ownCopy(payload));
+  if (isKeyFresh(options, verified.key, now) && passesClaims(payload, options, now)) {
+    assertNotRevoked(payload, options); // a revocation applies to a remembered token too
+    return contextOf(ownCopy(payload));
+  }
   forgetVerified(verified);
   return undefined;
 }

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { AuthError } from '../lib/errors.ts';
-import { clearJwksCache, JWKS_FETCH_TIMEOUT_MS, JWKS_REFETCH_COOLDOWN_MS, MAX_CACHED_JWKS_URLS, MAX_JWKS_BYTES, MAX_JWKS_KEYS } from '../lib/keys/jwks-cache.ts';
+import { clearJwksCache, JWKS_REFETCH_COOLDOWN_MS, MAX_CACHED_JWKS_URLS } from '../lib/keys/jwks-cache.ts';
+import { JWKS_FETCH_TIMEOUT_MS } from '../lib/keys/jwks-fetch.ts';
+import { MAX_JWKS_BYTES, MAX_JWKS_KEYS } from '../lib/keys/key-set.ts';
 import { MAX_TOKEN_LENGTH } from '../lib/jose/jws.ts';
 import { verifyLogtoToken } from '../lib/verify.ts';
 import { makeKey, mint } from './helpers/keys.ts';

@@ -18,7 +18,11 @@ const CONTRACT_TABLE: Record<AuthErrorCode, number> = {
   SCOPE_MISSING: 403,
   ORGANIZATION_INVALID: 403,
   CSRF_REJECTED: 403,
+  // the guards' codes (README "Authorization"), beside the contract's
+  CLAIM_INVALID: 403,
+  ACTOR_INVALID: 403,
   JWKS_UNAVAILABLE: 503,
+  REVOCATION_UNAVAILABLE: 503,
 };
 
 describe('AuthError', () => {

@@ -153,6 +153,110 @@ describe('verifyAuth', () => {
     await assert.rejects(verifyAuth(new Request('https://app.example/'), options()), { code: 'TOKEN_MISSING', status: 401 });
   });
 
+  describe('cookie, then Bearer', () => {
+    const user = (sub: string, extra: Parameters<typeof token>[1] = {}) => token('ES384', { ...extra, claims: { sub, ...extra.claims } });
+    const CROSS_SITE = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', host: 'api.example.test' };
+    const PLANTED_GUEST = '3f2b8c1e-9a4d-4e7b-8c2f-1d6a5b4c3e2f';
+
+    test('answers as the Bearer user when the cookie holds an expired token', async () => {
+      const input = { headers: { cookie: `logto_authtoken=${await user('cookie_user', { expiresIn: -1 })}`, authorization: `Bearer ${await user('bearer_user')}` } };
+      assert.equal((await verifyAuth(input, options())).userId, 'bearer_user');
+    });
+
+    test('answers as the Bearer user, not as a guest, for a planted cookie and a planted guest cookie', async () => {
+      const planted = tamper(await user('victim'));
+      const input = { headers: { cookie: `logto_authtoken=${planted}; guest_logto_authtoken=${PLANTED_GUEST}`, authorization: `Bearer ${await user('bearer_user')}` } };
+      const context = await verifyAuth(input, options({ allowGuest: true }));
+      assert.equal(context.userId, 'bearer_user');
+      assert.equal(context.isGuest, undefined);
+    });
+
+    test('answers as the cookie user when the cookie verifies and the Bearer token does not', async () => {
+      const cookie = await user('cookie_user');
+      for (const authorization of ['Bearer garbage', `Bearer ${tamper(await user('bearer_user'))}`, 'Bearer a b']) {
+        assert.equal((await verifyAuth({ headers: { cookie: `logto_authtoken=${cookie}`, authorization } }, options())).userId, 'cookie_user', authorization);
+      }
+    });
+
+    test("gives the Bearer token's failure when both fail", async () => {
+      const input = { headers: { cookie: `logto_authtoken=${await user('cookie_user', { expiresIn: -1 })}`, authorization: `Bearer ${await user('bearer_user', { aud: 'https://other.example' })}` } };
+      await assert.rejects(verifyAuth(input, options()), { code: 'AUDIENCE_INVALID', status: 401 });
+      const guest = await verifyAuth({ ...input, headers: { ...input.headers, cookie: `${input.headers.cookie}; guest_logto_authtoken=${PLANTED_GUEST}` } }, options({ allowGuest: true }));
+      assert.deepEqual([guest.isGuest, guest.guestId], [true, PLANTED_GUEST]);
+    });
+
+    test('does not fall back from a cookie refused with a 403 or a 503', async () => {
+      const bearer = `Bearer ${await user('bearer_user')}`;
+      await assert.rejects(verifyAuth({ headers: { cookie: `logto_authtoken=${await user('cookie_user')}`, authorization: bearer } }, options({ requiredScope: 'admin' })), { code: 'SCOPE_MISSING', status: 403 });
+      await assert.rejects(verifyAuth({ headers: { cookie: `logto_authtoken=${await user('cookie_user')}`, authorization: bearer } }, options({ jwksUri: 'http://127.0.0.1:9/oidc/jwks' })), { code: 'JWKS_UNAVAILABLE', status: 503 });
+    });
+
+    test('reads only the Authorization header with cookieName false', async () => {
+      const cookie = `logto_authtoken=${await user('cookie_user')}`;
+      await assert.rejects(verifyAuth({ headers: { cookie } }, options({ cookieName: false })), { code: 'TOKEN_MISSING' });
+      assert.equal((await verifyAuth({ method: 'POST', headers: { cookie, authorization: `Bearer ${await user('bearer_user')}`, ...CROSS_SITE } }, options({ cookieName: false }))).userId, 'bearer_user');
+    });
+
+    test('answers CSRF_REJECTED for a cross-site POST with the cookie only, in guest mode too', async () => {
+      const input = { method: 'POST', headers: { cookie: `logto_authtoken=${await user('cookie_user')}; guest_logto_authtoken=${PLANTED_GUEST}`, ...CROSS_SITE } };
+      await assert.rejects(verifyAuth(input, options()), { code: 'CSRF_REJECTED', status: 403 });
+      await assert.rejects(verifyAuth(input, options({ allowGuest: true })), { code: 'CSRF_REJECTED', status: 403 });
+      // the cookie is refused before it is verified: an expired one is no different
+      await assert.rejects(verifyAuth({ ...input, headers: { ...input.headers, cookie: `logto_authtoken=${await user('cookie_user', { expiresIn: -1 })}` } }, options({ allowGuest: true })), { code: 'CSRF_REJECTED' });
+    });
+
+    test('answers as the Bearer user for a cross-site POST that carries the cookie and a valid Bearer token', async () => {
+      const input = { method: 'POST', headers: { cookie: `logto_authtoken=${await user('cookie_user')}`, authorization: `Bearer ${await user('bearer_user')}`, ...CROSS_SITE } };
+      assert.equal((await verifyAuth(input, options())).userId, 'bearer_user');
+      const request = new Request('https://api.example.test/x', { method: 'POST', headers: input.headers });
+      assert.equal((await verifyAuth(request, options())).userId, 'bearer_user');
+    });
+
+    test('never checks a Bearer token for cross-origin', async () => {
+      for (const method of ['POST', 'PUT', 'DELETE']) {
+        const request = new Request('https://api.example.test/x', { method, headers: { authorization: `Bearer ${await user('bearer_user')}`, ...CROSS_SITE, origin: 'null' } });
+        assert.equal((await verifyAuth(request, options())).userId, 'bearer_user', method);
+      }
+    });
+
+    test('checks the cookie of a Fetch Request, a Node-style req and a plain input with a method', async () => {
+      const cookie = `logto_authtoken=${await user('cookie_user')}`;
+      const inputs = [
+        new Request('https://api.example.test/x', { method: 'PATCH', headers: { cookie, origin: 'https://evil.example' } }),
+        { method: 'DELETE', headers: { cookie, host: 'api.example.test', origin: 'https://evil.example' }, url: '/x' },
+        { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-site' } },
+      ];
+      for (const input of inputs) await assert.rejects(verifyAuth(input, options()), { code: 'CSRF_REJECTED', status: 403 });
+    });
+
+    test('lets a same-origin POST, a cross-site GET and an input without a method through with the cookie', async () => {
+      const cookie = `logto_authtoken=${await user('cookie_user')}`;
+      const inputs = [
+        new Request('https://api.example.test/x', { method: 'POST', headers: { cookie, origin: 'https://api.example.test', 'sec-fetch-site': 'same-origin' } }),
+        new Request('https://api.example.test/x', { method: 'POST', headers: { cookie, origin: 'https://api.example.test' } }),
+        new Request('https://api.example.test/x', { method: 'GET', headers: { cookie, ...CROSS_SITE } }),
+        { method: 'POST', headers: { cookie } },
+        { headers: { cookie, ...CROSS_SITE } },
+      ];
+      for (const input of inputs) assert.equal((await verifyAuth(input, options())).userId, 'cookie_user');
+    });
+
+    test('lets a trusted origin through, and everything through with csrfProtection false', async () => {
+      const input = { method: 'POST', headers: { cookie: `logto_authtoken=${await user('cookie_user')}`, origin: 'https://app.example.test', 'sec-fetch-site': 'same-site', host: 'api.example.test' } };
+      assert.equal((await verifyAuth(input, options({ trustedOrigins: ['https://app.example.test'] }))).userId, 'cookie_user');
+      assert.equal((await verifyAuth({ ...input, headers: { ...input.headers, ...CROSS_SITE } }, options({ csrfProtection: false }))).userId, 'cookie_user');
+    });
+
+    test('tells the onEvent hook about a cross-origin rejection, without a token', async () => {
+      const events: unknown[] = [];
+      const cookie = await user('cookie_user');
+      await assert.rejects(verifyAuth({ method: 'POST', headers: { cookie: `logto_authtoken=${cookie}`, ...CROSS_SITE } }, options({ onEvent: (event: unknown) => events.push(event) })), { code: 'CSRF_REJECTED' });
+      const crossOrigin = events.filter((event) => (event as { stage?: string }).stage === 'cross-origin');
+      assert.deepEqual(crossOrigin.map((event) => [(event as { type: string }).type, (event as { code: string }).code, (event as { status: number }).status]), [['rejected', 'CSRF_REJECTED', 403]]);
+      assert.ok(!JSON.stringify(events).includes(cookie.slice(cookie.lastIndexOf('.') + 1)));
+    });
+  });
+
   describe('guest mode', () => {
     const guest = (extra: Record<string, unknown> = {}) => options({ allowGuest: true, ...extra });
     const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

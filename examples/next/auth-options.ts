@@ -8,9 +8,3 @@ export const logtoOptions: VerifyAuthOptions = {
   logtoUrl: process.env.LOGTO_URL ?? '',
   audience: process.env.LOGTO_AUDIENCE ?? '',
 };
-
-// A second issuer for the e2e spec: the Logto-shaped node-oidc-provider it runs.
-export const issuerOptions: VerifyAuthOptions = {
-  logtoUrl: process.env.LOGTO_ISSUER_URL ?? '',
-  audience: process.env.LOGTO_ISSUER_AUDIENCE ?? '',
-};

@@ -3,12 +3,17 @@
  * and the middleware also runs on a bare `node:http` request and response.
  * @module
  */
+import { guardsFor, requirementError, type Requirement } from '../authorize/requirements.js';
 import type { AuthContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate } from '../verify.js';
-import { errorAnswer, guestSetCookie } from './http-answer.js';
+import { errorAnswer, guestSetCookie, type ChallengeOptions } from './http-answer.js';
+
+export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
+export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
+export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadata } from '../authorize/resource-metadata.js';
 
 /** The parts of an Express/Node request the middleware reads. */
 export type ExpressRequestLike = RequestLike & { method?: string };
@@ -43,10 +48,11 @@ export type ExpressAuthMiddleware = (req: ExpressRequestLike, res: ExpressRespon
  */
 export function createExpressAuthMiddleware(options: VerifyAuthOptions): ExpressAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
+  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
   return function logtoAuth(req, res, next) {
     if (isCorsPreflight(req.method, req.headers)) return next();
     authenticate(req, resolved).then((outcome) => {
-      if (outcome.error) return send(res, outcome.error);
+      if (outcome.error) return send(res, outcome.error, challenge);
       const cookie = guestSetCookie(outcome, resolved.guestCookieName);
       if (cookie !== undefined) appendHeader(res, 'set-cookie', cookie);
       (req as WithAuth).auth = outcome.auth;
@@ -55,8 +61,39 @@ export function createExpressAuthMiddleware(options: VerifyAuthOptions): Express
   };
 }
 
-function send(res: ExpressResponseLike, error: Parameters<typeof errorAnswer>[0]): void {
-  const answer = errorAnswer(error);
+/** An Express guard: `(req, res, next)`, after the auth middleware. */
+export type ExpressGuard = ExpressAuthMiddleware;
+
+/**
+ * Per-route guards over the `req.auth` the auth middleware set, with no second
+ * verification: `app.use('/api', auth)`, then
+ * `app.post('/api/admin', requireScopes('admin'), handler)`. A failure answers
+ * like the auth middleware: 401 `TOKEN_MISSING` for a guest, else a 403
+ * (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`, `ACTOR_INVALID`)
+ * with `error="insufficient_scope"`. A guard with no `req.auth` before it
+ * calls `next(error)` (a 500): mount the auth middleware first. A CORS
+ * preflight passes. `{ param }` reads `req.params`; a function gets `req`.
+ */
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(expressGuard);
+
+function expressGuard(requirement: Requirement<ExpressRequestLike>, name: string): ExpressGuard {
+  return function logtoGuard(req, res, next) {
+    if (isCorsPreflight(req.method, req.headers)) return next();
+    const auth = (req as WithAuth).auth;
+    if (auth === undefined) return next(new Error(`logto-authkit: ${name}() found no req.auth: mount the auth middleware (createExpressAuthMiddleware) before the guard`));
+    let error;
+    try {
+      error = requirementError(auth, requirement, { raw: req, params: (req as { params?: Record<string, unknown> }).params, headers: req.headers });
+    } catch (thrown) {
+      return next(thrown); // a guard that reads a route parameter the route lacks
+    }
+    if (error) return send(res, error);
+    next();
+  };
+}
+
+function send(res: ExpressResponseLike, error: Parameters<typeof errorAnswer>[0], challenge?: ChallengeOptions): void {
+  const answer = errorAnswer(error, challenge);
   res.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
   res.end(answer.body);

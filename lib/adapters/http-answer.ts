@@ -37,25 +37,31 @@ export function errorBody(error: AuthError): ErrorBody {
  * `Retry-After` for a 503. Responses carrying credential decisions are never
  * cached (RFC 6750 §5.3 recommends `no-store`).
  */
-export function errorHeaders(error: AuthError): Record<string, string> {
+export function errorHeaders(error: AuthError, challenge?: ChallengeOptions): Record<string, string> {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (error.status === 503) headers['retry-after'] = String(retryAfterSec(error));
-  else headers['www-authenticate'] = bearerChallenge(error);
+  else headers['www-authenticate'] = bearerChallenge(error, challenge);
   return headers;
 }
 
+/** What an adapter adds to every challenge from its options. */
+export interface ChallengeOptions {
+  /** RFC 9728 §5.1 `resource_metadata`: the URL of the protected-resource metadata (`resolved.resourceMetadata?.url`). Default: omitted. */
+  resourceMetadataUrl?: string | undefined;
+}
+
 /** The whole answer for an error, for any framework: `{ status, headers, body }` (JSON text, `content-type` included). */
-export function errorAnswer(error: AuthError): ErrorAnswer {
+export function errorAnswer(error: AuthError, challenge?: ChallengeOptions): ErrorAnswer {
   return {
     status: error.status,
-    headers: { ...errorHeaders(error), 'content-type': 'application/json; charset=utf-8' },
+    headers: { ...errorHeaders(error, challenge), 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(errorBody(error)),
   };
 }
 
 /** The same answer as a Fetch `Response`, for Next, Hono, Workers, Deno, Bun or your own `proxy.ts`. */
-export function errorResponse(error: AuthError): Response {
-  const answer = errorAnswer(error);
+export function errorResponse(error: AuthError, challenge?: ChallengeOptions): Response {
+  const answer = errorAnswer(error, challenge);
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
@@ -65,19 +71,22 @@ export function guestSetCookie(outcome: AuthOutcome, guestCookieName: string): s
   return serializeGuestCookie(guestCookieName, outcome.auth.guestId, outcome.secure);
 }
 
-/** The `WWW-Authenticate: Bearer ...` value for an error (RFC 6750 §3). */
-export function bearerChallenge(error: AuthError): string {
+/** The `WWW-Authenticate: Bearer ...` value for an error (RFC 6750 §3), with `resource_metadata` when configured (RFC 9728 §5.1). */
+export function bearerChallenge(error: AuthError, challenge?: ChallengeOptions): string {
+  const metadata = challenge?.resourceMetadataUrl === undefined ? '' : `resource_metadata="${quoted(challenge.resourceMetadataUrl)}"`;
   // RFC 6750 §3.1: no error attribute when the request carried no token
-  if (error.code === 'TOKEN_MISSING') return 'Bearer';
+  if (error.code === 'TOKEN_MISSING') return metadata === '' ? 'Bearer' : `Bearer ${metadata}`;
+  const more = metadata === '' ? '' : `, ${metadata}`;
   if (error.status === 403) {
     const scope = error.code === 'SCOPE_MISSING' && Array.isArray(error.detail?.expected) ? `, scope="${quoted((error.detail.expected as string[]).join(' '))}"` : '';
-    return `Bearer error="insufficient_scope", error_description="${quoted(error.message)}"${scope}`;
+    return `Bearer error="insufficient_scope", error_description="${quoted(error.message)}"${scope}${more}`;
   }
-  return `Bearer error="invalid_token", error_description="${quoted(error.message)}"`;
+  return `Bearer error="invalid_token", error_description="${quoted(error.message)}"${more}`;
 }
 
+// the JWKS cache sets retryAfterSec from its backoff; an error built elsewhere gets the default
 function retryAfterSec(error: AuthError): number {
-  const hinted = (error as { retryAfterSec?: unknown }).retryAfterSec;
+  const hinted = error.retryAfterSec;
   return typeof hinted === 'number' && hinted > 0 ? Math.ceil(hinted) : JWKS_RETRY_AFTER_SEC;
 }
 

@@ -1,9 +1,12 @@
 /**
- * Next.js App Router: `verifyNextAuth` for a proxy or a handler, `withAuth`
- * to wrap a route handler. Works on any Fetch `Request` (`NextRequest`
- * included), in Next's Node and edge runtimes; next is not imported.
+ * Next.js App Router: `withAuth` to wrap a route handler, `protectRequest` for
+ * a `proxy.ts` (Next 16) or `middleware.ts` (Next 15, edge), and
+ * `verifyNextAuth` for code that wants the outcome as a value. Works on any
+ * Fetch `Request` (`NextRequest` included), in Next's Node and edge runtimes;
+ * next is not imported.
  * @module
  */
+import { guardsFor, requirementError, type Requirement } from '../authorize/requirements.js';
 import { unauthenticatedContext, type AuthContext } from '../context.js';
 import type { AuthErrorCode, AuthErrorStatus } from '../errors.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
@@ -12,21 +15,85 @@ import type { RequestLike } from '../request/token-source.js';
 import { authenticate } from '../verify.js';
 import { errorResponse, guestSetCookie } from './http-answer.js';
 
+// re-exported so a proxy built by hand needs this entry point alone
+export { errorResponse } from './http-answer.js';
+export { serializeGuestCookie } from '../request/cookies.js';
+export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
+export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
+export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadata } from '../authorize/resource-metadata.js';
+
+/**
+ * `verifyNextAuth` succeeded: a user, or a guest in guest mode. The failure's
+ * fields are declared `undefined` here (and the success's on the failure) so
+ * `if (!result.success)` narrows with and without `strictNullChecks`: the
+ * tsconfig `next build` writes has `strict: false`, where a union that lacks
+ * them gives TS2339 on `result.code`.
+ */
+export interface NextAuthSuccess {
+  success: true;
+  auth: AuthContext;
+  /** True when guest mode made a new guest id: send `setCookie` so the browser keeps it. */
+  newGuestId: boolean;
+  /** The ready guest `Set-Cookie` value when `newGuestId` (`Secure` on https), else `undefined`. */
+  setCookie: string | undefined;
+  error?: undefined;
+  code?: undefined;
+  status?: undefined;
+}
+
+/** `verifyNextAuth` failed: `error` is the message, `code` and `status` those of the `AuthError`. */
+export interface NextAuthFailure {
+  success: false;
+  error: string;
+  code: AuthErrorCode;
+  status: AuthErrorStatus;
+  auth?: undefined;
+  newGuestId?: undefined;
+  setCookie?: undefined;
+}
+
 /** The outcome of `verifyNextAuth`: a guest context counts as success. */
-export type NextAuthResult =
-  | { success: true; auth: AuthContext }
-  | { success: false; error: string; code: AuthErrorCode; status: AuthErrorStatus };
+export type NextAuthResult = NextAuthSuccess | NextAuthFailure;
 
 /**
  * Verifies the request's token. Never rejects for an `AuthError` (a 503
  * included): the failure comes back as `{ success: false, error, code, status }`.
  * Only bad options reject, with a `TypeError`. A new guest id is in
- * `auth.guestId`, for the caller to set as a cookie.
+ * `auth.guestId`, flagged by `newGuestId: true`, with its `Set-Cookie` value
+ * ready in `setCookie` for the caller to send. Does not let CORS preflights
+ * through: that is the caller's choice here (`protectRequest` and `withAuth` do).
  */
 export async function verifyNextAuth(request: Request | RequestLike, options: VerifyAuthOptions): Promise<NextAuthResult> {
-  const outcome = await authenticate(request as RequestLike, resolveOptions(options));
+  const resolved = resolveOptions(options);
+  const outcome = await authenticate(request as RequestLike, resolved);
   if (outcome.error) return { success: false, error: outcome.error.message, code: outcome.error.code, status: outcome.error.status };
-  return { success: true, auth: outcome.auth };
+  return { success: true, auth: outcome.auth, newGuestId: outcome.newGuestId, setCookie: guestSetCookie(outcome, resolved.guestCookieName) };
+}
+
+/** What `protectRequest` calls for an allowed request: the response to send on (`NextResponse.next()`, a rewrite...), or `undefined` to continue. */
+export type OnAllowed = (auth: AuthContext) => Response | undefined | Promise<Response | undefined>;
+
+/**
+ * For a `proxy.ts` or `middleware.ts`: verifies the request and resolves to
+ * the `Response` to send, or `undefined` to let the request through. A
+ * failure is the same JSON error and headers as `withAuth` and the Express
+ * middleware. When allowed, resolves to what `onAllowed(auth)` returns
+ * (`undefined` without it), with the guest `Set-Cookie` appended when guest
+ * mode made a new id: in guest mode pass `onAllowed` (e.g.
+ * `() => NextResponse.next()`), or no cookie can reach the browser and each
+ * request gets a new guest id. A CORS preflight is not authenticated: it goes
+ * to `onAllowed` with an unauthenticated context. Bad options reject with a
+ * `TypeError`. Options are read at each call, cached while the object is
+ * unchanged.
+ */
+export async function protectRequest(request: Request, options: VerifyAuthOptions, onAllowed?: OnAllowed): Promise<Response | undefined> {
+  const resolved = resolveOptions(options);
+  if (isCorsPreflight(request.method, request.headers)) return onAllowed?.(unauthenticatedContext());
+  const outcome = await authenticate(request as unknown as RequestLike, resolved);
+  if (outcome.error) return errorResponse(outcome.error, { resourceMetadataUrl: resolved.resourceMetadata?.url });
+  const response = await onAllowed?.(outcome.auth);
+  const cookie = guestSetCookie(outcome, resolved.guestCookieName);
+  return cookie === undefined || response === undefined ? response : withHeader(response, 'set-cookie', cookie);
 }
 
 /** A route handler wrapped by `withAuth`, called only when the request is allowed; it gets the request type it was called with. */
@@ -35,21 +102,70 @@ export type AuthenticatedHandler<Context, Req extends Request = Request> = (requ
 /**
  * Wraps an App Router route handler: calls `handler(request, auth, context)`
  * when allowed, else answers with the same JSON error and headers as the
- * Express middleware. Appends the guest `Set-Cookie` to the handler's
+ * Express middleware. `request` keeps its type: annotate it `NextRequest` to
+ * use `request.nextUrl`. Appends the guest `Set-Cookie` to the handler's
  * response when a new guest id was made. A CORS preflight is not
  * authenticated: the handler gets it with an unauthenticated context
  * (`isAuthenticated: false`, `userId: null`). Bad options throw `TypeError` here.
+ * With a `requirement`, the route is also guarded: `withAuth(handler, options,
+ * { scopes: ['admin'] })` is `withAuth(withGuard({ scopes: ['admin'] }, handler), options)`.
  */
-export function withAuth<Context = unknown, Req extends Request = Request>(handler: AuthenticatedHandler<Context, Req>, options: VerifyAuthOptions): (request: Req, context: Context) => Promise<Response> {
+export function withAuth<Context = unknown, Req extends Request = Request>(handler: AuthenticatedHandler<Context, Req>, options: VerifyAuthOptions, requirement?: Requirement<Req>): (request: Req, context: Context) => Promise<Response> {
   const resolved = resolveOptions(options, { fresh: true });
+  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  if (requirement !== undefined) handler = guard(requirement as Requirement<Request>)(handler);
   return async function authenticatedHandler(request, context) {
     if (isCorsPreflight(request.method, request.headers)) return handler(request, unauthenticatedContext(), context);
     const outcome = await authenticate(request as unknown as RequestLike, resolved);
-    if (outcome.error) return errorResponse(outcome.error);
+    if (outcome.error) return errorResponse(outcome.error, challenge);
     const response = await handler(request, outcome.auth, context);
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     return cookie === undefined ? response : withHeader(response, 'set-cookie', cookie);
   };
+}
+
+/** A Next guard: wraps a `withAuth` handler, and calls it only when the requirement holds. */
+export type NextGuard = <Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req>) => AuthenticatedHandler<Context, Req>;
+
+/**
+ * Per-route guards for `withAuth` handlers, over the `auth` it verified (no
+ * second verification): `withAuth(requireScopes('admin')(handler), options)`.
+ * A failure is 401 `TOKEN_MISSING` for a guest, else a 403 (`SCOPE_MISSING`,
+ * `ORGANIZATION_INVALID`, `CLAIM_INVALID`, `ACTOR_INVALID`) with
+ * `error="insufficient_scope"`. `{ param }` reads the route's `params` (awaited
+ * in Next 15 and 16); a function gets the `Request`. A guarded handler called
+ * without `withAuth` around it throws (a 500). A CORS preflight passes.
+ */
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(nextGuard);
+
+/** `guard(requirement)(handler)`: the route handler, guarded. */
+export function withGuard<Context, Req extends Request>(requirement: Requirement<Req>, handler: AuthenticatedHandler<Context, Req>): AuthenticatedHandler<Context, Req> {
+  return guard(requirement as Requirement<Request>)(handler);
+}
+
+/**
+ * For a proxy (`protectRequest`'s `onAllowed`): the error `Response` when
+ * `auth` fails `requirement`, else `undefined`:
+ * `(auth) => guardResponse(request, auth, { scopes: ['admin'] }) ?? NextResponse.next()`.
+ * A proxy has no route parameters: take the organization from a header or a
+ * function of the request. A CORS preflight passes.
+ */
+export function guardResponse(request: Request, auth: AuthContext, requirement: Requirement<Request>): Response | undefined {
+  if (isCorsPreflight(request.method, request.headers)) return undefined;
+  const error = requirementError(auth, requirement, { raw: request, headers: request.headers });
+  return error === undefined ? undefined : errorResponse(error);
+}
+
+function nextGuard(requirement: Requirement<Request>, name: string): NextGuard {
+  return <Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req>): AuthenticatedHandler<Context, Req> =>
+    async function guardedHandler(request, auth, context) {
+      if (isCorsPreflight(request.method, request.headers)) return handler(request, auth, context);
+      if (typeof auth?.isAuthenticated !== 'boolean') throw new Error(`logto-authkit: ${name}() got no auth: wrap the guarded handler in withAuth(handler, options)`);
+      // Next 15 and 16 hand params as a promise, Next 14 as an object
+      const params = (await (context as { params?: unknown } | undefined)?.params) as Record<string, unknown> | undefined;
+      const error = requirementError(auth, requirement as Requirement<unknown>, { raw: request, params, headers: request.headers });
+      return error === undefined ? handler(request, auth, context) : errorResponse(error);
+    };
 }
 
 // a Response from fetch() or Response.redirect() has immutable headers: copy it then

@@ -1,7 +1,10 @@
 /**
  * The claims of a verified access token (RFC 7519 §4.1, RFC 9068 §2.2):
- * types first, then `exp`, `nbf`, `iss`, `aud`, and last `scope`.
- * Not checked: `iat` beyond its type, `jti` (no replay store), `client_id`.
+ * types first, then `exp`, `nbf`, `iat` (with `maxTokenAge`), `iss`, `aud`,
+ * the organization, and last `scope`. Messages name the check and the claim,
+ * never an expected value (configuration stays out of HTTP answers) nor a
+ * value taken from the token; both go to `detail`, for logs and event hooks.
+ * Not checked: `jti` and `client_id` beyond their type (no replay store).
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  * @module
  */
@@ -10,10 +13,16 @@ import { AuthError } from '../errors.js';
 /** What the claims must satisfy; built once per options object. */
 export interface ExpectedClaims {
   issuers: ReadonlySet<string>;
+  /** API resource indicators; an `urn:logto:organization:<id>` listed here accepts that organization's tokens. */
   audiences: ReadonlySet<string>;
   /** Every one must be in the token's `scope`. */
   requiredScopes: readonly string[];
-  /** The token must be for an organization: any (`ids` empty) or one of `ids`. */
+  /**
+   * The token must be for an organization: any (`ids` empty) or one of `ids`.
+   * Naming `ids` also accepts organization tokens (an `urn:logto:organization:<id>`
+   * audience) of those organizations; with `ids` empty only organization-level
+   * API resource tokens (an expected audience plus `organization_id`) pass.
+   */
   organization?: { ids: ReadonlySet<string> } | undefined;
   clockToleranceSec: number;
   /** Oldest `iat` accepted, in seconds before now; `undefined` checks no age. */
@@ -38,12 +47,13 @@ export interface JWTPayload {
 
 /**
  * Checks the claims against `expected` at `nowSec` (seconds since the epoch).
- * Throws `TOKEN_MALFORMED` for a missing `exp` or a claim of the wrong type,
- * then `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID`, `ISSUER_INVALID`,
- * `AUDIENCE_INVALID`, and last `SCOPE_MISSING` (the only 403).
+ * Throws `TOKEN_MALFORMED` for a missing `exp` (or a missing `iat` under
+ * `maxTokenAge`) or a claim of the wrong type, then `TOKEN_EXPIRED`,
+ * `TOKEN_NOT_YET_VALID`, `ISSUER_INVALID`, `AUDIENCE_INVALID`,
+ * `ORGANIZATION_INVALID` and last `SCOPE_MISSING` (the two 403s).
  */
 export function checkClaims(payload: Record<string, unknown>, expected: ExpectedClaims, nowSec: number): asserts payload is JWTPayload {
-  const { exp, nbf, iat, iss, aud, sub, scope, organization_id } = payload;
+  const { exp, nbf, iat, iss, aud, sub, scope, jti, client_id, organization_id } = payload;
   // RFC 9068 §2.2: an access token must say when it expires
   if (exp === undefined) throw malformed('exp', 'the token has no "exp" (expiration time) claim');
   if (!isNumericDate(exp)) throw malformed('exp', 'the "exp" (expiration time) claim is not a number');
@@ -52,9 +62,13 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
   if (iss !== undefined && typeof iss !== 'string') throw malformed('iss', 'the "iss" (issuer) claim is not a string');
   if (sub !== undefined && typeof sub !== 'string') throw malformed('sub', 'the "sub" (subject) claim is not a string');
   if (aud !== undefined && typeof aud !== 'string' && !isStringArray(aud)) throw malformed('aud', 'the "aud" (audience) claim is neither a string nor an array of strings');
+  // RFC 7519 §4.1.7 and RFC 9068 §2.2: both are strings, and JWTPayload hands them over typed so
+  if (jti !== undefined && typeof jti !== 'string') throw malformed('jti', 'the "jti" (JWT ID) claim is not a string');
+  if (client_id !== undefined && typeof client_id !== 'string') throw malformed('client_id', 'the "client_id" claim is not a string');
   // RFC 9068 §2.2.3 and RFC 8693 §4.2: scope is one space-delimited string
   if (scope !== undefined && typeof scope !== 'string') throw malformed('scope', 'the "scope" claim is not a string');
-  if (organization_id !== undefined && typeof organization_id !== 'string') throw malformed('organization_id', 'the "organization_id" claim is not a string');
+  // Logto sends organization_id only for an organization, so an empty one is no organization at all
+  if (organization_id !== undefined && (typeof organization_id !== 'string' || organization_id === '')) throw malformed('organization_id', 'the "organization_id" claim is not a non-empty string');
 
   // RFC 7519 §4.1.4: expired at exp itself, hence <=
   if (exp <= nowSec - expected.clockToleranceSec) {
@@ -63,17 +77,11 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
   if (nbf !== undefined && nbf > nowSec + expected.clockToleranceSec) {
     throw new AuthError('TOKEN_NOT_YET_VALID', 'the token is not valid yet ("nbf" is in the future)', { detail: { claim: 'nbf', expected: `at most ${nowSec + expected.clockToleranceSec}`, actual: nbf } });
   }
+  if (expected.maxTokenAgeSec !== undefined) assertTokenAge(iat, expected.maxTokenAgeSec, expected.clockToleranceSec, nowSec);
   if (iss === undefined || !expected.issuers.has(iss)) {
-    const issuers = [...expected.issuers];
-    throw new AuthError('ISSUER_INVALID', `the token "iss" (issuer) is not ${issuers.join(' or ')}`, { detail: { claim: 'iss', expected: issuers, actual: iss } });
+    throw new AuthError('ISSUER_INVALID', 'the token "iss" (issuer) is not the expected issuer', { detail: { claim: 'iss', expected: [...expected.issuers], actual: iss } });
   }
-  // an organization token's audience is its organization (Logto: urn:logto:organization:<id>);
-  // with requiredOrganization set, that audience is checked as an organization below
-  const organizationAudience = expected.organization ? organizationFromAudience(aud) : undefined;
-  if (!hasExpectedAudience(aud, expected.audiences) && organizationAudience === undefined) {
-    const audiences = [...expected.audiences];
-    throw new AuthError('AUDIENCE_INVALID', `the token "aud" (audience) does not contain ${audiences.join(' or ')}`, { detail: { claim: 'aud', expected: audiences, actual: aud } });
-  }
+  const organizationAudience = assertAudience(aud, expected);
   if (expected.organization) assertOrganization(organization_id, organizationAudience, expected.organization.ids);
   if (expected.requiredScopes.length > 0) assertScopes(scope, expected.requiredScopes);
 }
@@ -98,9 +106,57 @@ function organizationFromUrn(value: string): string | undefined {
   return value.startsWith(ORGANIZATION_AUDIENCE_PREFIX) && value.length > ORGANIZATION_AUDIENCE_PREFIX.length ? value.slice(ORGANIZATION_AUDIENCE_PREFIX.length) : undefined;
 }
 
-// Logto organization tokens: organization permissions come with an
-// urn:logto:organization:<id> audience, organization-level API resources with
-// the resource's audience plus organization_id. Either form names the organization.
+// maxTokenAge, as jose's: a bound on the age since "iat" (RFC 7519 §4.1.6),
+// for routes that want tokens younger than Logto's one hour; tolerance both ways
+function assertTokenAge(iat: number | undefined, maxAgeSec: number, toleranceSec: number, nowSec: number): void {
+  if (iat === undefined) throw malformed('iat', 'the token has no "iat" (issued at) claim, which a maximum token age needs');
+  if (iat > nowSec + toleranceSec) {
+    throw new AuthError('TOKEN_NOT_YET_VALID', 'the token was issued in the future ("iat" is in the future)', { detail: { claim: 'iat', expected: `at most ${nowSec + toleranceSec}`, actual: iat } });
+  }
+  if (nowSec - iat - toleranceSec > maxAgeSec) {
+    throw new AuthError('TOKEN_EXPIRED', 'the token is older than the maximum token age ("iat" is too far in the past)', { detail: { claim: 'iat', expected: `at least ${nowSec - toleranceSec - maxAgeSec}`, actual: iat } });
+  }
+}
+
+// Logto's three permission models: a global API resource token has the API's
+// indicator as "aud"; an organization-level API resource token has it too, plus
+// "organization_id"; an organization token (organization permissions) has
+// "aud" urn:logto:organization:<id> and is for no API at all. So an API resource
+// audience is always checked against the expected ones, an organization token
+// passes only where the options name it (its URN in `audience`, or its id in
+// requiredOrganization), and an "aud" mixing the two is refused: Logto issues no
+// such token. Returns the organization of an accepted organization token.
+function assertAudience(aud: string | string[] | undefined, expected: ExpectedClaims): string | undefined {
+  const values = aud === undefined ? [] : typeof aud === 'string' ? [aud] : aud;
+  let urn: string | undefined;
+  let resources = 0;
+  let matched = false;
+  for (const value of values) {
+    if (value.startsWith(ORGANIZATION_AUDIENCE_PREFIX)) {
+      if (urn !== undefined && urn !== value) throw audienceInvalid('the token "aud" (audience) names more than one organization', expected, aud);
+      urn = value;
+    } else {
+      resources++;
+      if (expected.audiences.has(value)) matched = true;
+    }
+  }
+  if (urn === undefined) {
+    if (!matched) throw audienceInvalid('the token "aud" (audience) does not contain an expected audience', expected, aud);
+    return undefined;
+  }
+  if (resources > 0) throw audienceInvalid('the token "aud" (audience) mixes an organization with an API resource', expected, aud);
+  const organization = organizationFromUrn(urn);
+  const optedIn = expected.audiences.has(urn) || (expected.organization !== undefined && expected.organization.ids.size > 0);
+  if (organization === undefined || !optedIn) throw audienceInvalid('the token is an organization token ("aud" is an organization), which is not accepted here', expected, aud);
+  return organization;
+}
+
+function audienceInvalid(message: string, expected: ExpectedClaims, actual: unknown): AuthError {
+  return new AuthError('AUDIENCE_INVALID', message, { detail: { claim: 'aud', expected: [...expected.audiences], actual } });
+}
+
+// Either form names the organization: organization_id (organization-level API
+// resources) or the organization token's audience (organization permissions).
 function assertOrganization(claim: string | undefined, fromAudience: string | undefined, ids: ReadonlySet<string>): void {
   const expected = ids.size > 0 ? [...ids] : 'any organization';
   if (claim !== undefined && fromAudience !== undefined && claim !== fromAudience) {
@@ -111,15 +167,8 @@ function assertOrganization(claim: string | undefined, fromAudience: string | un
     throw new AuthError('ORGANIZATION_INVALID', 'the token is not for an organization', { detail: { claim: 'organization_id', expected, actual: undefined } });
   }
   if (ids.size > 0 && !ids.has(organization)) {
-    throw new AuthError('ORGANIZATION_INVALID', `the token is for another organization than ${[...ids].join(' or ')}`, { detail: { claim: 'organization_id', expected, actual: organization } });
+    throw new AuthError('ORGANIZATION_INVALID', 'the token is for another organization than the one required', { detail: { claim: 'organization_id', expected, actual: organization } });
   }
-}
-
-function hasExpectedAudience(aud: string | string[] | undefined, audiences: ReadonlySet<string>): boolean {
-  if (typeof aud === 'string') return audiences.has(aud);
-  if (aud === undefined) return false;
-  for (const value of aud) if (audiences.has(value)) return true;
-  return false;
 }
 
 // RFC 6749 §3.3: scopes are case-sensitive and space-delimited; a scope matches

@@ -90,7 +90,7 @@ export function parsePublicJwk(raw: unknown): PublicJwk | undefined {
   if (kid !== undefined && typeof kid !== 'string') return undefined;
   // RFC 7517 §4.2 and §4.3: a key meant for something else is not ours to verify with
   if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;
-  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return undefined;
+  if (jwk.key_ops !== undefined && !isVerifyKeyOps(jwk.key_ops)) return undefined;
   if (jwk.alg !== undefined && !isAlgorithm(jwk.alg)) return undefined;
   const alg = jwk.alg as Algorithm | undefined;
 
@@ -120,6 +120,19 @@ export function parsePublicJwk(raw: unknown): PublicJwk | undefined {
     return { kid, kty: 'OKP', crv: 'Ed25519', alg, material: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, signatureLength: 64 };
   }
   return undefined; // "oct" and unknown key types
+}
+
+// RFC 7517 §4.3: "key_ops" is an array of unique strings ("Duplicate key
+// operation values MUST NOT be present"); a key we verify with must list "verify"
+function isVerifyKeyOps(keyOps: unknown): boolean {
+  if (!Array.isArray(keyOps)) return false;
+  const seen = new Set<string>();
+  for (let i = 0; i < keyOps.length; i++) {
+    const op: unknown = keyOps[i]; // an indexed loop: a hole is undefined here, where every() would skip it
+    if (typeof op !== 'string' || seen.has(op)) return false;
+    seen.add(op);
+  }
+  return seen.has('verify');
 }
 
 /** True when the key may verify a token signed with `alg`: its type and curve fit, and its own `alg` (if any) is the same. */

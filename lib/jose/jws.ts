@@ -36,9 +36,10 @@ export interface ParsedJws {
 /**
  * Splits and decodes a compact JWS. Throws `TOKEN_MALFORMED` for anything that is
  * not three strict base64url parts with a JSON object header and payload, and
- * `TOKEN_TYPE_INVALID` for a `typ` other than `at+jwt`. Does not verify anything.
+ * `TOKEN_TYPE_INVALID` for a `typ` other than `at+jwt` (or, for a back-channel
+ * logout token, other than `logout+jwt`). Does not verify anything.
  */
-export function parseCompact(token: unknown): ParsedJws {
+export function parseCompact(token: unknown, typ: ExpectedType = 'at+jwt'): ParsedJws {
   if (typeof token !== 'string' || token.length === 0) throw malformed('the token is empty or not a string');
   // cap first: nothing below runs on an oversized input (one pass per dot would be work per dot)
   if (token.length > MAX_TOKEN_LENGTH) throw malformed(`the token is longer than ${MAX_TOKEN_LENGTH} characters`);
@@ -48,6 +49,7 @@ export function parseCompact(token: unknown): ParsedJws {
     throw malformed('the token is not a compact JWS of three parts');
   }
   const header = readHeader(token.slice(0, firstDot));
+  assertType(header.typ, typ);
   const payload = decodeJsonObject(token, firstDot + 1, secondDot, 'payload');
   const signature = decodeBase64url(token, secondDot + 1);
   if (!signature) throw malformed('the signature is not base64url');
@@ -72,22 +74,36 @@ function readHeader(segment: string): ParsedJws['header'] {
   if (Object.hasOwn(header, 'crit')) throw malformed('the header has "crit" extensions, none of which are supported');
   // RFC 7797 §3: an unencoded payload changes what was signed; we only verify the plain form
   if (Object.hasOwn(header, 'b64') && header.b64 !== true) throw malformed('the header asks for an unencoded payload ("b64"), which is not supported');
-  assertAccessTokenType(header.typ);
   if (checkedHeaders.size >= MAX_CACHED_HEADERS) checkedHeaders.clear();
-  checkedHeaders.set(segment, Object.freeze(header) as ParsedJws['header']);
+  checkedHeaders.set(ownCopy(segment), Object.freeze(header) as ParsedJws['header']);
   return header as ParsedJws['header'];
 }
 
+// The segment is a slice of the token, itself maybe a slice of a whole Cookie
+// header (V8 sliced strings keep their parent alive); concatenating and slicing
+// again makes V8 copy the characters into a string of their own, so a cached
+// key keeps only itself.
+function ownCopy(text: string): string {
+  return (text + ' ').slice(0, -1);
+}
+
+/** The JWT types we read: access tokens (RFC 9068) and back-channel logout tokens (OIDC Back-Channel Logout 1.0 §2.4). */
+export type ExpectedType = 'at+jwt' | 'logout+jwt';
+
 // RFC 9068 §2.1 and §4: "at+jwt" keeps an ID token or other JWT from passing as an
-// access token; RFC 7515 §4.1.9: media types compare case-insensitively, "application/" optional
-function assertAccessTokenType(typ: unknown): void {
-  if (typ === undefined) return;
+// access token (a token without "typ" is still read as one); a logout token must
+// say "logout+jwt", so neither kind passes as the other. RFC 7515 §4.1.9: media
+// types compare case-insensitively, "application/" optional. Checked on every
+// parse, outside the header cache, since one header may be asked as either kind.
+function assertType(typ: unknown, expected: ExpectedType): void {
+  if (typ === undefined && expected === 'at+jwt') return;
   if (typeof typ === 'string') {
     const lower = typ.toLowerCase();
-    if (lower === 'at+jwt' || lower === 'application/at+jwt') return;
+    if (lower === expected || lower === `application/${expected}`) return;
   }
-  throw new AuthError('TOKEN_TYPE_INVALID', 'the token header "typ" is not "at+jwt": this is not an access token', {
-    detail: { claim: 'typ', expected: 'at+jwt', actual: typ },
+  const what = expected === 'at+jwt' ? 'an access token' : 'a logout token';
+  throw new AuthError('TOKEN_TYPE_INVALID', `the token header "typ" is not "${expected}": this is not ${what}`, {
+    detail: { claim: 'typ', expected, actual: typ },
   });
 }
 

@@ -1,63 +1,60 @@
 /**
  * One JWKS cache per JWKS URL, shared by every call in the process: fresh for
- * `jwksCacheTtl`, one fetch in flight at a time, an unknown `kid` refetching at
- * most once per 30 s, the last good keys served for a bounded time when a
- * refresh fails, and imported `CryptoKey`s kept beside their JWKs.
+ * `jwksCacheTtl`; past it, stale-while-revalidate (requests are answered from
+ * the keys at hand while one refresh runs in the background, for at most
+ * `JWKS_MAX_STALE_MS`); one fetch in flight at a time; an unknown `kid`
+ * refetching at most once per 30 s; with nothing usable cached, a failing
+ * JWKS asked again only after a jittered exponential backoff. Imported
+ * `CryptoKey`s are kept beside their JWKs.
  * Nothing from a token's header is ever fetched (`jku`, `x5u`, `x5c` and `jwk`
- * are ignored): the only URL requested is the configured one.
+ * are ignored): the only URL requested is the configured one (`jwks-fetch.ts`).
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+ * @see https://www.rfc-editor.org/rfc/rfc5861#section-3
  * @module
  */
 import { AuthError } from '../errors.js';
-import { ALGORITHMS, importPublicKey, keyFitsAlgorithm, parsePublicJwk, type Algorithm, type PublicJwk } from '../jose/jwk.js';
+import { emit, type AuthEvent, type JwksFetchReason } from '../events.js';
+import type { Algorithm } from '../jose/jwk.js';
+import type { Store } from '../stores/store.js';
+import { fetchJwksText, type JwksRequest } from './jwks-fetch.js';
+import { importFor, keySetFromText, rememberSelected, selectKey, type CachedKey, type KeySet, type SelectedKey } from './key-set.js';
+import { claimUnknownKidRefetch, readSharedKeys, writeSharedKeys } from './shared-keys.js';
 
-/** A JWKS request that has not answered (body included) within this fails. jose uses the same 5 s. */
-export const JWKS_FETCH_TIMEOUT_MS = 5_000;
+export type { CachedKey, SelectedKey } from './key-set.js';
+
 /** An unknown `kid` refetches the JWKS at most once per this, per JWKS URL. */
 export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
 /** How long past `jwksCacheTtl` the last good keys are served while refreshes fail. Logto's access tokens live 1 h by default, so every token issued before an outage stays verifiable. */
 export const JWKS_MAX_STALE_MS = 60 * 60 * 1000;
 /** While serving stale keys, a failed refresh is retried at most once per this. */
 export const JWKS_STALE_RETRY_MS = 10_000;
-/** Largest JWKS body read, in bytes. Logto's is about 1 KB per key. */
-export const MAX_JWKS_BYTES = 256 * 1024;
-/** Most keys one JWKS may hold; a larger set is refused whole. */
-export const MAX_JWKS_KEYS = 100;
+/** With nothing usable cached, the first failed fetch pauses fetching for up to this (jittered down to half). */
+export const JWKS_BACKOFF_INITIAL_MS = 1_000;
+/** The backoff doubles with each consecutive failure up to this (jittered down to half). */
+export const JWKS_BACKOFF_MAX_MS = 30_000;
 /** Most JWKS URLs cached at once; the least recently used is dropped beyond it (a multi-tenant process stays bounded). */
 export const MAX_CACHED_JWKS_URLS = 256;
 
-/** Where keys come from, as resolved from the options. */
-export interface KeySource {
-  jwksUri: string;
+/** Where keys come from, as resolved from the options (`ResolvedOptions` is one). */
+export interface KeySource extends JwksRequest {
   jwksCacheTtl: number;
-  fetch: typeof fetch | undefined;
-}
-
-/** A JWKS member we may verify with, and its imports, one per algorithm. */
-export interface CachedKey {
-  readonly jwk: PublicJwk;
-  readonly imports: Map<Algorithm, Promise<CryptoKey>>;
-}
-
-/** The key chosen for one token. */
-export interface SelectedKey {
-  cryptoKey: CryptoKey;
-  signatureLength: number;
-  /** Identity of the JWKS member, stable while it stays in the set. */
-  cachedKey: CachedKey;
-}
-
-interface KeySet {
-  keys: readonly CachedKey[];
-  byKid: ReadonlyMap<string, readonly CachedKey[]>;
-  /** Keys already chosen and imported, by alg then kid: what `findKey` serves without awaiting. */
-  selected: Map<Algorithm, Map<string | undefined, SelectedKey>>;
+  /** Receives `jwks-fetched`, `jwks-stale-served`, `jwks-backoff` and `store-error`. Default: none. */
+  onEvent?: ((event: AuthEvent) => void) | undefined;
+  /** A shared store: a verified JWKS is written to it and a cold instance reads it first. Default: none. */
+  store?: Store | undefined;
 }
 
 interface JwksState {
   keySet: KeySet | undefined;
+  /** When `keySet` was fetched from the issuer (by us, or by the instance that shared it). */
   fetchedAt: number;
   failedAt: number;
+  /** Consecutive failures with nothing usable cached: the backoff's exponent. */
+  failures: number;
+  /** With nothing usable cached, no JWKS request before this. */
+  retryAt: number;
+  /** The last failure, as the `cause` of a backed-off `JWKS_UNAVAILABLE`. */
+  lastError: unknown;
   unknownKidRefetchAt: number;
   pending: Promise<KeySet> | undefined;
   /** Used since the eviction sweep last passed: spared once (second chance). */
@@ -69,7 +66,8 @@ const states = new Map<string, JwksState>();
 /**
  * Finds and imports the key for a token's `alg` and `kid`. Throws
  * `KEY_NOT_FOUND`, `ALGORITHM_NOT_ALLOWED` (the `kid` names a key of another
- * type or curve, or bound to another `alg`) or `JWKS_UNAVAILABLE`.
+ * type or curve, or bound to another `alg`) or `JWKS_UNAVAILABLE` (with
+ * `retryAfterSec` from the backoff).
  */
 export async function getKey(source: KeySource, alg: Algorithm, kid: string | undefined): Promise<SelectedKey> {
   const state = stateFor(source.jwksUri);
@@ -115,7 +113,8 @@ export function findKey(source: KeySource, alg: Algorithm, kid: string | undefin
  * True while `key` is a member of the JWKS cached for `source` and that JWKS is
  * still fresh at `now` (ms). Past `jwksCacheTtl` it is false even for a key that
  * stays, so whatever was verified with it goes back through `getKey`, which
- * refreshes the set and so notices a key that was removed.
+ * starts the refresh; once a refresh has succeeded, a removed key is no longer
+ * a member and stops verifying.
  */
 export function isKeyFresh(source: KeySource, key: object, now: number): boolean {
   const state = states.get(source.jwksUri);
@@ -123,8 +122,9 @@ export function isKeyFresh(source: KeySource, key: object, now: number): boolean
 }
 
 /**
- * Forgets every cached JWKS. For tests and for apps that must drop keys at
- * once; tokens remembered by the token cache are then verified again too.
+ * Forgets every cached JWKS, and every backoff. For tests and for apps that
+ * must drop keys at once; tokens remembered by the token cache are then
+ * verified again too. A shared store is not touched.
  */
 export function clearJwksCache(): void {
   states.clear();
@@ -134,38 +134,58 @@ function isFresh(state: JwksState, source: KeySource, now: number): boolean {
   return now - state.fetchedAt < source.jwksCacheTtl;
 }
 
-// Only a key that was found and imported gets here, under a kid that names it
-// (or none), so the memo is bounded by the set it belongs to and dies with it.
-function rememberSelected(keySet: KeySet, alg: Algorithm, kid: string | undefined, selected: SelectedKey): void {
-  let byKid = keySet.selected.get(alg);
-  if (!byKid) keySet.selected.set(alg, (byKid = new Map()));
-  byKid.set(kid, selected);
-}
-
-type Match = CachedKey | 'unknown-kid' | 'no-fit' | 'no-candidate' | 'ambiguous';
-
-function selectKey(keySet: KeySet, alg: Algorithm, kid: string | undefined): Match {
-  // filter keys based on the JWK Key ID in the header; a token without kid may use any key
-  const named = kid === undefined ? keySet.keys : keySet.byKid.get(kid);
-  if (!named) return 'unknown-kid';
-  // filter keys whose type, curve and own "alg" fit the token's alg (RFC 7517 §4.4)
-  const fitting = named.filter((key) => keyFitsAlgorithm(key.jwk, alg));
-  if (fitting.length === 1) return fitting[0]!;
-  if (fitting.length > 1) return 'ambiguous';
-  return kid === undefined ? 'no-candidate' : 'no-fit';
+// the stale bound: past it, keys are no longer served even when the issuer is down
+function isUsable(state: JwksState, source: KeySource, now: number): boolean {
+  return state.keySet !== undefined && now - state.fetchedAt < source.jwksCacheTtl + JWKS_MAX_STALE_MS;
 }
 
 async function currentKeySet(state: JwksState, source: KeySource, now: number): Promise<KeySet> {
   if (state.keySet && isFresh(state, source, now)) return state.keySet;
-  const stale = state.keySet && now - state.fetchedAt < source.jwksCacheTtl + JWKS_MAX_STALE_MS ? state.keySet : undefined;
-  // while the issuer is failing, serve the last good keys without asking it on every request
-  if (stale && now - state.failedAt < JWKS_STALE_RETRY_MS) return stale;
-  try {
-    return await refresh(state, source);
-  } catch (cause) {
-    if (stale) return stale; // stale-if-error: an identity-server outage is not an outage of our user's API
-    throw new AuthError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched and no usable cached copy exists', { cause });
+  if (state.keySet && isUsable(state, source, now)) return staleWhileRevalidate(state, state.keySet, source, now);
+  return fetchWithBackoff(state, source, now);
+}
+
+// RFC 5861 §3 in spirit: the keys at hand answer now, one refresh runs behind.
+// A failed refresh is retried at most once per JWKS_STALE_RETRY_MS, and the
+// same keys keep answering until the stale bound (stale-if-error).
+async function staleWhileRevalidate(state: JwksState, keySet: KeySet, source: KeySource, now: number): Promise<KeySet> {
+  const mayRetry = now - state.failedAt >= JWKS_STALE_RETRY_MS;
+  const reason: JwksFetchReason = state.failedAt > state.fetchedAt ? 'retry' : 'ttl';
+  if (!sharesPendingFetch) {
+    // Workers: this request cannot leave I/O behind for another, so it waits for its own refresh
+    if (mayRetry) {
+      try {
+        return await refresh(state, source, reason);
+      } catch {
+        // stale-if-error: an identity-server outage is not an outage of our user's API
+      }
+    }
+  } else if (!state.pending && mayRetry) {
+    refresh(state, source, reason).catch(() => {}); // the failure is recorded in the state and reported as an event
   }
+  if (source.onEvent) emit(source.onEvent, { type: 'jwks-stale-served', jwksUri: source.jwksUri, ageMs: now - state.fetchedAt });
+  return keySet;
+}
+
+// Nothing usable cached: callers share the one fetch in flight; after a
+// failure, nobody asks the issuer again before `retryAt`, so a stream of
+// tokens cannot become a stream of requests.
+async function fetchWithBackoff(state: JwksState, source: KeySource, now: number): Promise<KeySet> {
+  const inFlight = state.pending !== undefined && sharesPendingFetch;
+  if (!inFlight && now < state.retryAt) throw unavailable(state, now, state.lastError);
+  try {
+    return await refresh(state, source, state.failures > 0 ? 'retry' : state.keySet ? 'ttl' : 'cold');
+  } catch (cause) {
+    // a shared copy too old to skip the fetch still beats a 503 (stale-if-error)
+    if (isUsable(state, source, Date.now())) return state.keySet!;
+    throw unavailable(state, Date.now(), cause);
+  }
+}
+
+function unavailable(state: JwksState, now: number, cause: unknown): AuthError {
+  // RFC 9110 §10.2.3: whole seconds; at least 1, so a client never retries at once
+  const retryAfterSec = Math.max(1, Math.ceil((state.retryAt - now) / 1000));
+  return new AuthError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched and no usable cached copy exists', { cause, retryAfterSec });
 }
 
 async function refetchForUnknownKid(state: JwksState, source: KeySource, now: number): Promise<KeySet | undefined> {
@@ -173,36 +193,101 @@ async function refetchForUnknownKid(state: JwksState, source: KeySource, now: nu
     if (state.pending && sharesPendingFetch) return await state.pending;
     if (now - state.unknownKidRefetchAt < JWKS_REFETCH_COOLDOWN_MS) return undefined;
     state.unknownKidRefetchAt = now;
-    return await refresh(state, source);
+    // a fleet shares the cooldown: when another instance refetched lately, take the keys it shared
+    if (source.store && !(await claimUnknownKidRefetch(source, JWKS_REFETCH_COOLDOWN_MS))) return await adoptSharedKeys(state, source);
+    return await refresh(state, source, 'unknown-kid');
   } catch {
     return undefined; // the keys we have stay; the kid is simply not among them
   }
 }
 
-function refresh(state: JwksState, source: KeySource): Promise<KeySet> {
-  if (!sharesPendingFetch) return load(state, source);
-  state.pending ??= load(state, source).finally(() => {
+function refresh(state: JwksState, source: KeySource, reason: JwksFetchReason): Promise<KeySet> {
+  if (!sharesPendingFetch) return load(state, source, reason);
+  state.pending ??= load(state, source, reason).finally(() => {
     state.pending = undefined;
   });
   return state.pending;
 }
 
-async function load(state: JwksState, source: KeySource): Promise<KeySet> {
+async function load(state: JwksState, source: KeySource, reason: JwksFetchReason): Promise<KeySet> {
+  // ask the shared store before the issuer: another instance may have fetched lately
+  // (not for an unknown kid: claimUnknownKidRefetch made this instance the one to ask)
+  if (source.store && reason !== 'unknown-kid') {
+    const shared = await adoptSharedKeys(state, source);
+    if (shared && isFresh(state, source, Date.now())) return shared;
+  }
+  const started = Date.now();
+  let text: string;
+  let keySet: KeySet;
   try {
-    const keySet = await fetchKeySet(source);
-    state.keySet = keySet;
-    state.fetchedAt = Date.now();
-    return keySet;
+    text = await fetchJwksText(source);
+    keySet = await keySetFromText(text);
   } catch (error) {
-    state.failedAt = Date.now();
+    recordFailure(state, source, reason, started, error);
     throw error;
   }
+  state.keySet = keySet;
+  state.fetchedAt = Date.now();
+  state.failures = 0;
+  state.retryAt = -Infinity;
+  state.lastError = undefined;
+  if (source.onEvent) emit(source.onEvent, { type: 'jwks-fetched', jwksUri: source.jwksUri, ok: true, durationMs: state.fetchedAt - started, keyCount: keySet.keys.length, reason });
+  if (source.store) void writeSharedKeys(source, text, state.fetchedAt, source.jwksCacheTtl + JWKS_MAX_STALE_MS);
+  return keySet;
+}
+
+function recordFailure(state: JwksState, source: KeySource, reason: JwksFetchReason, started: number, error: unknown): void {
+  const failedAt = Date.now();
+  state.failedAt = failedAt;
+  state.lastError = error;
+  if (source.onEvent) emit(source.onEvent, { type: 'jwks-fetched', jwksUri: source.jwksUri, ok: false, durationMs: failedAt - started, error: describe(error), reason });
+  if (isUsable(state, source, failedAt)) return; // stale keys answer meanwhile; JWKS_STALE_RETRY_MS paces the retries
+  state.failures++;
+  const retryInMs = backoffDelay(state.failures);
+  state.retryAt = failedAt + retryInMs;
+  if (source.onEvent) emit(source.onEvent, { type: 'jwks-backoff', jwksUri: source.jwksUri, retryInMs, failures: state.failures });
+}
+
+/**
+ * The pause after `failures` consecutive failures: exponential from
+ * `JWKS_BACKOFF_INITIAL_MS`, capped at `JWKS_BACKOFF_MAX_MS`, with "equal
+ * jitter" (half fixed, half random) so a fleet that failed together does not
+ * come back together, and never less than half the step.
+ * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ */
+export function backoffDelay(failures: number): number {
+  const step = Math.min(JWKS_BACKOFF_MAX_MS, JWKS_BACKOFF_INITIAL_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(step / 2 + Math.random() * (step / 2));
+}
+
+// Reads the JWKS another instance shared; adopted only when it is newer than
+// ours and passes the same caps and key checks as a fetched one.
+async function adoptSharedKeys(state: JwksState, source: KeySource): Promise<KeySet | undefined> {
+  const shared = await readSharedKeys(source);
+  if (!shared || shared.fetchedAt <= state.fetchedAt) return undefined;
+  let keySet: KeySet;
+  try {
+    keySet = await keySetFromText(shared.jwks);
+  } catch {
+    return undefined;
+  }
+  state.keySet = keySet;
+  state.fetchedAt = Math.min(shared.fetchedAt, Date.now()); // a date in the future must not make keys fresh for longer
+  state.failures = 0;
+  state.retryAt = -Infinity;
+  return keySet;
+}
+
+// only our own messages and the fetch's: never the body (key-set.ts rewrites the JSON parser's)
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : 'the JWKS request failed';
 }
 
 // Cloudflare Workers forbid a request from awaiting I/O that another request
-// started, so there each request fetches for itself; the keys it gets are still
-// shared. jose does the same: https://github.com/panva/jose/issues/355 and
-// https://github.com/panva/jose/issues/509
+// started, so there each request fetches for itself (and, past the TTL, waits
+// for its own refresh instead of leaving one running behind); the keys it gets
+// are still shared. jose does the same: https://github.com/panva/jose/issues/355
+// and https://github.com/panva/jose/issues/509
 const sharesPendingFetch = !(typeof navigator !== 'undefined' && (navigator as { userAgent?: string }).userAgent === 'Cloudflare-Workers');
 
 function stateFor(jwksUri: string): JwksState {
@@ -211,7 +296,7 @@ function stateFor(jwksUri: string): JwksState {
     state.referenced = true;
     return state;
   }
-  state = { keySet: undefined, fetchedAt: -Infinity, failedAt: -Infinity, unknownKidRefetchAt: -Infinity, pending: undefined, referenced: false };
+  state = { keySet: undefined, fetchedAt: -Infinity, failedAt: -Infinity, failures: 0, retryAt: -Infinity, lastError: undefined, unknownKidRefetchAt: -Infinity, pending: undefined, referenced: false };
   states.set(jwksUri, state);
   if (states.size > MAX_CACHED_JWKS_URLS) evictLeastRecentlyUsed(state);
   return state;
@@ -228,130 +313,4 @@ function evictLeastRecentlyUsed(added: JwksState): void {
     state.referenced = false;
     states.set(jwksUri, state);
   }
-}
-
-async function fetchKeySet(source: KeySource): Promise<KeySet> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // one deadline for the whole exchange, body included, even with a fetch that ignores the signal
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Error(`the JWKS request did not finish within ${JWKS_FETCH_TIMEOUT_MS} ms`));
-    }, JWKS_FETCH_TIMEOUT_MS);
-  });
-  deadline.catch(() => {});
-  try {
-    const response = await Promise.race([requestJwks(source, controller.signal), deadline]);
-    if (response.status !== 200) {
-      void response.body?.cancel().catch(() => {});
-      throw new Error(`the JWKS request answered HTTP ${response.status}, not 200`);
-    }
-    const text = await Promise.race([readBody(response, MAX_JWKS_BYTES), deadline]);
-    return await Promise.race([buildKeySet(JSON.parse(text)), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-// Next.js's server fetch may answer from its data cache and hide a rotation;
-// `cache: 'no-store'` asks for the network. Some runtimes (Cloudflare Workers
-// before compatibility date 2024-11-11) throw on the `cache` member, so it is
-// dropped there, once and for all.
-let cacheMemberSupported = true;
-
-async function requestJwks(source: KeySource, signal: AbortSignal): Promise<Response> {
-  // redirects are not followed: the keys come from the configured URL or not at all
-  const init: RequestInit = { headers: { accept: 'application/jwk-set+json, application/json' }, redirect: 'manual', signal };
-  // called detached: a fetch called as a method of our options object is an
-  // "Illegal invocation" on Cloudflare Workers
-  const customFetch = source.fetch;
-  const send = (requestInit: RequestInit) => (customFetch ? customFetch(source.jwksUri, requestInit) : fetch(source.jwksUri, requestInit));
-  if (!cacheMemberSupported) return send(init);
-  try {
-    return await send({ ...init, cache: 'no-store' });
-  } catch (error) {
-    // workerd says "The 'cache' field on 'RequestInitializerDict' is not implemented." (an Error, not a TypeError)
-    if (!(error instanceof Error && /'cache' field|\bcache\b.*not (implemented|supported)/i.test(error.message))) throw error;
-    cacheMemberSupported = false;
-    return send(init);
-  }
-}
-
-async function readBody(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > limit) {
-    void response.body?.cancel().catch(() => {});
-    throw new Error(`the JWKS is larger than ${limit} bytes`);
-  }
-  if (!response.body) return response.text();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      void reader.cancel().catch(() => {});
-      throw new Error(`the JWKS is larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-}
-
-async function buildKeySet(document: unknown): Promise<KeySet> {
-  const members = (document as { keys?: unknown } | null)?.keys;
-  if (typeof document !== 'object' || document === null || !Array.isArray(members)) throw new Error('the JWKS has no "keys" array');
-  if (members.length > MAX_JWKS_KEYS) throw new Error(`the JWKS has more than ${MAX_JWKS_KEYS} keys`);
-  const candidates = members.map(parsePublicJwk).filter((jwk): jwk is PublicJwk => jwk !== undefined);
-  // import now every key whose algorithm is known, so requests never pay for it;
-  // a key WebCrypto refuses (a point off its curve, say) is dropped from the set
-  const imported = await Promise.all(candidates.map(preimport));
-  const keys = imported.filter((key): key is CachedKey => key !== undefined);
-  const byKid = new Map<string, CachedKey[]>();
-  for (const key of keys) {
-    if (key.jwk.kid === undefined) continue;
-    const list = byKid.get(key.jwk.kid);
-    if (list) list.push(key);
-    else byKid.set(key.jwk.kid, [key]);
-  }
-  return { keys, byKid, selected: new Map() };
-}
-
-async function preimport(jwk: PublicJwk): Promise<CachedKey | undefined> {
-  const key: CachedKey = { jwk, imports: new Map() };
-  const alg = jwk.alg ?? soleAlgorithm(jwk);
-  if (alg === undefined) return key; // an RSA key without "alg" serves RS* and PS*: imported per alg on first use
-  try {
-    await importFor(key, alg);
-    return key;
-  } catch {
-    return undefined;
-  }
-}
-
-function soleAlgorithm(jwk: PublicJwk): Algorithm | undefined {
-  if (jwk.kty === 'RSA') return undefined;
-  for (const [alg, spec] of Object.entries(ALGORITHMS) as [Algorithm, (typeof ALGORITHMS)[Algorithm]][]) {
-    if (spec.kty === jwk.kty && spec.crv === jwk.crv) return alg;
-  }
-  return undefined;
-}
-
-function importFor(key: CachedKey, alg: Algorithm): Promise<CryptoKey> {
-  let imported = key.imports.get(alg);
-  if (!imported) {
-    imported = importPublicKey(key.jwk, alg);
-    imported.catch(() => {}); // a refused key is reported where it is awaited
-    key.imports.set(alg, imported);
-  }
-  return imported;
 }

@@ -19,11 +19,18 @@ export function parseCookieHeader(header: string): Record<string, string> {
   const cookies: Record<string, string> = Object.create(null);
   const length = header.length;
   let start = 0;
+  // The next "=" at or after `start`, found once and reused until `start` passes
+  // it: searching afresh for every pair rescans the rest of the header each time
+  // (many pairs without "=" before one `x=y` cost quadratic time). Linear overall.
+  let eq = -1;
   while (start < length) {
     let end = header.indexOf(';', start);
     if (end === -1) end = length;
-    const eq = header.indexOf('=', start);
-    if (eq !== -1 && eq < end) {
+    if (eq !== length && eq < start) {
+      eq = header.indexOf('=', start);
+      if (eq === -1) eq = length; // no "=" left: no later pair has a value
+    }
+    if (eq < end) {
       const name = trimOws(header.slice(start, eq));
       if (name !== '' && !(name in cookies)) cookies[name] = decodeValue(trimOws(header.slice(eq + 1, end)));
     }

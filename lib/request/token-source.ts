@@ -1,12 +1,15 @@
 /**
  * Finds the access token in whatever the caller hands us: a token string, a
  * Fetch `Request` (Next's `NextRequest` included), a Node or Express `req`, or
- * a plain `{ headers, cookies }`. The cookie comes first, then
- * `Authorization: Bearer`; the first one found is the token.
+ * a plain `{ headers, cookies, method? }`. Two sources, read separately so the
+ * pipeline can fall back from one to the other: the cookie, then
+ * `Authorization: Bearer`. Also what the cross-origin check needs: the method,
+ * `Origin`, `Sec-Fetch-Site` and `Host`.
  * The request shapes are small structural interfaces: nothing is imported.
  * @module
  */
 import { parseCookieHeader } from './cookies.js';
+import type { CrossOriginFacts } from './cross-origin.js';
 import { AuthError } from '../errors.js';
 
 /** Headers as a Fetch `Headers` or a record (Node's `IncomingMessage.headers`). */
@@ -19,12 +22,18 @@ export type CookiesLike = { get(name: string): string | { name: string; value: s
 export interface RequestLike {
   headers: HeadersLike;
   cookies?: CookiesLike;
-  /** Fetch `Request` URL; `https:` makes the guest cookie `Secure`. */
+  /** The HTTP method; without one, the cross-origin check does not run. */
+  method?: string;
+  /** Fetch `Request` URL (absolute: its host stands in for a missing `Host`); `https:` makes the guest cookie `Secure`. */
   url?: string;
   /** Express `req.secure`. */
   secure?: boolean;
   /** Node `req.socket`; a TLS socket has `encrypted: true`. */
   socket?: object | null;
+  /** Node >= 18.3 `req.headersDistinct`: every field of a name, where `headers` keeps only the first `Authorization`. */
+  headersDistinct?: Record<string, string[] | undefined>;
+  /** Node `req.rawHeaders`: names and values alternating, as received. */
+  rawHeaders?: string[];
 }
 
 /** A token string or a request. */
@@ -33,13 +42,21 @@ export type AuthInput = string | RequestLike;
 /** What one request carries that authentication needs. */
 export interface RequestCredentials {
   /**
-   * The access token: the cookie `cookieName`, else `Authorization: Bearer`;
-   * `undefined` when neither has one. Throws `TOKEN_MALFORMED` for a Bearer
-   * header without one well-formed token (RFC 6750 §2.1).
+   * The token in the cookie `cookieName` (the first one of that name in the
+   * `Cookie` header); `undefined` when there is none or `cookieName` is
+   * `undefined` (header-only mode).
    */
-  token(cookieName: string | undefined): string | undefined;
+  cookieToken(cookieName: string | undefined): string | undefined;
+  /**
+   * The token of `Authorization: Bearer`; `undefined` when there is no such
+   * header. Throws `TOKEN_MALFORMED` for a Bearer header without one
+   * well-formed token (RFC 6750 §2.1) and for two `Authorization` fields.
+   */
+  bearerToken(): string | undefined;
   /** Reads another cookie of the same request (the guest id). */
   cookie(name: string): string | undefined;
+  /** What the cross-origin check reads; `undefined` for an input without a method (a token string included). */
+  crossOriginFacts(): CrossOriginFacts | undefined;
   /** Whether the request came over https. */
   secure: boolean;
 }
@@ -49,20 +66,28 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** Reads the credentials of `input`; throws `TypeError` for an input of no known shape. */
 export function readCredentials(input: AuthInput): RequestCredentials {
-  if (typeof input === 'string') return { token: () => (input === '' ? undefined : input), cookie: () => undefined, secure: false };
+  if (typeof input === 'string') {
+    return { cookieToken: () => undefined, bearerToken: () => (input === '' ? undefined : input), cookie: () => undefined, crossOriginFacts: () => undefined, secure: false };
+  }
   if (typeof input !== 'object' || input === null || typeof input.headers !== 'object' || input.headers === null) {
     throw new TypeError('logto-authkit: expected a token string, a Request, a Node/Express request or { headers, cookies }');
   }
   let parsed: Record<string, string> | undefined;
   const cookie = (name: string): string | undefined => {
-    const fromObject = input.cookies ? cookieFromObject(input.cookies, name) : undefined;
-    if (fromObject !== undefined) return fromObject;
+    // the raw header first: it keeps every duplicate in order, so the first one
+    // wins on every runtime (Next's RequestCookies keeps the last one)
     parsed ??= parseCookieHeader(headerValue(input.headers, 'cookie') ?? '');
     const value = parsed[name];
-    return value === '' ? undefined : value;
+    if (value !== undefined && value !== '') return value;
+    return input.cookies ? cookieFromObject(input.cookies, name) : undefined;
   };
-  const token = (cookieName: string | undefined) => (cookieName === undefined ? undefined : cookie(cookieName)) ?? bearerToken(headerValue(input.headers, 'authorization'));
-  return { token, cookie, secure: isSecure(input) };
+  return {
+    cookieToken: (cookieName) => (cookieName === undefined ? undefined : cookie(cookieName)),
+    bearerToken: () => bearerToken(authorizationValue(input)),
+    cookie,
+    crossOriginFacts: () => crossOriginFacts(input),
+    secure: isSecure(input),
+  };
 }
 
 function bearerToken(authorization: string | undefined): string | undefined {
@@ -89,12 +114,54 @@ function headerValue(headers: HeadersLike, name: string): string | undefined {
     for (const key of Object.keys(record)) if (key.toLowerCase() === name) value = record[key];
   }
   if (Array.isArray(value)) {
-    // Node joins repeated Cookie fields itself; two Authorization fields are ambiguous
+    // Node joins repeated Cookie fields itself; two Authorization fields are
+    // ambiguous; others are combined as RFC 9110 §5.3 says (and Fetch's Headers does)
     if (name === 'cookie') return value.join('; ');
-    if (value.length > 1) throw new AuthError('TOKEN_MALFORMED', 'the request has more than one Authorization header');
-    value = value[0];
+    if (name === 'authorization' && value.length > 1) throw duplicateAuthorization();
+    value = value.length === 0 ? undefined : value.join(', ');
   }
   return typeof value === 'string' ? value : undefined;
+}
+
+// Node's req.headers keeps only the first of several Authorization fields; a
+// proxy that authorizes on the last one would then see another user than the app
+function authorizationValue(input: RequestLike): string | undefined {
+  const distinct = input.headersDistinct;
+  if (typeof distinct === 'object' && distinct !== null) {
+    const values = Object.hasOwn(distinct, 'authorization') ? distinct.authorization : undefined;
+    if (Array.isArray(values) && values.length > 1) throw duplicateAuthorization();
+  } else if (Array.isArray(input.rawHeaders)) {
+    let fields = 0;
+    for (let i = 0; i < input.rawHeaders.length; i += 2) if (String(input.rawHeaders[i]).toLowerCase() === 'authorization') fields++;
+    if (fields > 1) throw duplicateAuthorization();
+  }
+  return headerValue(input.headers, 'authorization');
+}
+
+function duplicateAuthorization(): AuthError {
+  return new AuthError('TOKEN_MALFORMED', 'the request has more than one Authorization header');
+}
+
+function crossOriginFacts(input: RequestLike): CrossOriginFacts | undefined {
+  if (typeof input.method !== 'string') return undefined;
+  return {
+    method: input.method,
+    origin: headerValue(input.headers, 'origin'),
+    secFetchSite: headerValue(input.headers, 'sec-fetch-site'),
+    host: headerValue(input.headers, 'host') ?? authority(input.headers) ?? hostOfUrl(input.url),
+  };
+}
+
+// RFC 9113 §8.3.1: a Node HTTP/2 request may carry :authority instead of Host
+// (a pseudo-header: only in a record, Fetch Headers refuses the name)
+function authority(headers: HeadersLike): string | undefined {
+  return typeof headers.get === 'function' ? undefined : headerValue(headers, ':authority');
+}
+
+// a Fetch Request's URL is absolute; a Node req.url is only the path
+function hostOfUrl(url: string | undefined): string | undefined {
+  if (typeof url !== 'string' || !URL.canParse(url)) return undefined;
+  return new URL(url).host || undefined;
 }
 
 function cookieFromObject(cookies: CookiesLike, name: string): string | undefined {

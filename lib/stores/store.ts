@@ -32,4 +32,41 @@ export interface Store {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Removes `key`; absent is fine. */
   delete(key: string): Promise<void>;
+  /**
+   * A shared, ordered feed, present when the store can carry revocation
+   * (memory, Redis, Upstash; not Cloudflare KV).
+   */
+  readonly feed?: StoreFeed;
+}
+
+/**
+ * An append-only log of short strings that every instance reads, ordered by
+ * the store (not by the writers' clocks), with push where the store has it.
+ * Revocation syncs through it: a key per revoked entry would need a scan to
+ * list, which Redis answers in O(all keys) and KV only eventually, while one
+ * ordered feed answers "what is new since my cursor" in one round trip.
+ * Re-reading an entry is harmless: readers apply entries idempotently.
+ */
+export interface StoreFeed {
+  /** Appends `entry` to the feed `name` and pushes it to subscribers; entries older than `keepMs` (store time) are dropped. */
+  append(name: string, entry: string, keepMs: number): Promise<void>;
+  /**
+   * Entries at or after `cursor` (`0`: every entry kept), oldest first, and the
+   * cursor for the next read. A feed that went back (a store restarted empty)
+   * is read from the start again.
+   */
+  read(name: string, cursor: number): Promise<FeedPage>;
+  /**
+   * Calls `listener` with every entry appended from now on, by any instance;
+   * resolves to a function that stops it. `onError` hears connection trouble.
+   * Absent: readers poll alone.
+   */
+  subscribe?(name: string, listener: (entry: string) => void, onError: (error: unknown) => void): Promise<() => Promise<void>>;
+}
+
+/** One read of a feed. */
+export interface FeedPage {
+  entries: string[];
+  /** Pass to the next `read`. */
+  cursor: number;
 }

@@ -1,6 +1,8 @@
-// Logto organization tokens, real ones from the embedded issuer: an
-// urn:logto:organization:<id> audience (organization permissions) and an API
-// resource audience with organization_id (organization-level API resources).
+// Logto organization tokens, real ones from the embedded issuer, under Logto's
+// three permission models: global API resources (aud: the API), organization-level
+// API resources (aud: the API, plus organization_id), and organization permissions
+// (aud: urn:logto:organization:<id>). An API resource audience is always checked;
+// an organization token passes only where requiredOrganization names its organization.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
@@ -21,6 +23,7 @@ before(async () => {
   api.get('/org-1', createExpressAuthMiddleware({ ...base, requiredOrganization: 'org_1' }), echo);
   api.get('/members', createExpressAuthMiddleware({ ...base, requiredOrganization: ['org_1'], requiredScope: 'read:members' }), echo);
   api.get('/plain', createExpressAuthMiddleware(base), echo);
+  api.get('/other-api', createExpressAuthMiddleware({ ...base, audience: 'https://other-api.example.test', requiredOrganization: true }), echo);
   app = await serveOnLoopback(api);
 });
 after(async () => {
@@ -38,6 +41,22 @@ describe('verifyAuth with requiredOrganization', () => {
     assert.equal(context.isAuthenticated, true);
     assert.equal(context.organizationId, 'org_1');
     assert.equal(context.payload?.aud, 'urn:logto:organization:org_1');
+  });
+
+  test('refuses an organization token where any organization will do: only named organizations opt in', async () => {
+    const token = await logto.getOrganizationToken('org_1');
+    await assert.rejects(verifyAuth(token, options({ requiredOrganization: true })), { code: 'AUDIENCE_INVALID', status: 401 });
+    await assert.rejects(verifyAuth(token, options({ requiredOrganization: true, audience: 'https://other-api.example.test' })), { code: 'AUDIENCE_INVALID', status: 401 });
+  });
+
+  test('accepts an organization token whose URN the audience lists', async () => {
+    const context = await verifyAuth(await logto.getOrganizationToken('org_2'), options({ audience: [logto.audience, 'urn:logto:organization:org_2'] }));
+    assert.equal(context.organizationId, 'org_2');
+  });
+
+  test('checks the API resource audience of an organization-level token', async () => {
+    const token = await logto.getToken({ organizationId: 'org_1' });
+    await assert.rejects(verifyAuth(token, options({ requiredOrganization: 'org_1', audience: 'https://other-api.example.test' })), { code: 'AUDIENCE_INVALID', status: 401 });
   });
 
   test('accepts an organization-level API resource token (aud plus organization_id)', async () => {
@@ -76,6 +95,16 @@ describe('the Express middleware with requiredOrganization', () => {
     assert.equal(response.status, 200);
     assert.equal((await response.json()).organizationId, 'org_1');
     assert.equal((await get('/any-org', await logto.getToken({ organizationId: 'org_2' }))).status, 200);
+  });
+
+  test('answers 401 AUDIENCE_INVALID for an organization token where any organization will do, and on another API', async () => {
+    for (const path of ['/any-org', '/other-api']) {
+      const response = await get(path, await logto.getOrganizationToken('org_1'));
+      assert.equal(response.status, 401, path);
+      assert.equal((await response.json()).error, 'AUDIENCE_INVALID');
+      assert.match(response.headers.get('www-authenticate')!, /^Bearer error="invalid_token"/);
+    }
+    assert.equal((await get('/other-api', await logto.getToken({ organizationId: 'org_1' }))).status, 401);
   });
 
   test('answers 403 insufficient_scope for the wrong organization', async () => {

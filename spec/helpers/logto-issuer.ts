@@ -21,6 +21,8 @@ export interface LogtoIssuerOptions {
   port?: number;
   /** Logto organizations the test client belongs to (default `org_1`, `org_2`). */
   organizations?: string[];
+  /** Enables back-channel logout for a second client (`web-app`) whose logout endpoint is this URL. */
+  backchannelLogoutUri?: string;
 }
 
 export interface LogtoIssuer {
@@ -47,11 +49,19 @@ export interface LogtoIssuer {
   rotateKey(): Promise<void>;
   /** Drop every key but the current one from the JWKS. */
   retireOldKeys(): Promise<void>;
+  /**
+   * Ends a session the way oidc-provider's end_session does: signs a real
+   * logout token for `web-app` and POSTs it to `backchannelLogoutUri`.
+   * Rejects when that endpoint does not answer 200/204.
+   */
+  backchannelLogout(sub: string, sid: string): Promise<void>;
   /** Stop the server and drop keep-alive sockets so the process can exit. */
   close(): Promise<void>;
 }
 
 const CLIENT_ID = 'm2m-test-app';
+/** The client that receives back-channel logout tokens. */
+export const WEB_CLIENT_ID = 'web-app';
 const ORGANIZATION_URN = 'urn:logto:organization:';
 const ORGANIZATION_SCOPES = ['read:members', 'invite:member'];
 const CLIENT_SECRET = 'm2m-test-secret';
@@ -60,8 +70,13 @@ const CLIENT_SECRET = 'm2m-test-secret';
 // is the little of its surface the helper touches.
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 interface OidcProviderModule {
-  Provider: new (issuer: string, configuration: Record<string, unknown>) => { callback(): RequestHandler };
+  Provider: new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
   errors: { InvalidTarget: new (description?: string) => Error };
+}
+
+interface OidcProvider {
+  callback(): RequestHandler;
+  Client: { find(id: string): Promise<{ backchannelLogout(sub: string, sid: string): Promise<void> } | undefined> };
 }
 
 let oidcModule: Promise<OidcProviderModule> | undefined;
@@ -129,6 +144,7 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
 
   let keys = [await makeSigningKey(alg)];
   let handle: RequestHandler | undefined;
+  let current: OidcProvider | undefined;
   let jwksHits = 0;
 
   const server = createServer((req, res) => {
@@ -171,6 +187,9 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
             response_types: [],
             redirect_uris: [],
           },
+          ...(opts.backchannelLogoutUri
+            ? [{ client_id: WEB_CLIENT_ID, client_secret: 'web-app-secret', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: ['http://127.0.0.1/callback'], backchannel_logout_uri: opts.backchannelLogoutUri, backchannel_logout_session_required: true }]
+            : []),
         ],
         jwks: { keys },
         // Clients default to RS256 ID tokens, which only validates when an RSA
@@ -178,8 +197,15 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
         enabledJWA: { idTokenSigningAlgValues: [alg] },
         clientDefaults: { id_token_signed_response_alg: alg },
         cookies: { keys: [randomBytes(32).toString('base64url')] },
+        // oidc-provider refuses outgoing requests to special-use addresses (SSRF
+        // protection); the back-channel logout endpoint under test is on loopback
+        fetch: (url: string, init: RequestInit & { dispatcher?: unknown }) => {
+          const { dispatcher: _dispatcher, ...rest } = init;
+          return fetch(url, rest);
+        },
         features: {
           devInteractions: { enabled: false },
+          backchannelLogout: { enabled: opts.backchannelLogoutUri !== undefined },
           clientCredentials: { enabled: true },
           resourceIndicators: {
             enabled: true,
@@ -203,6 +229,7 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
         },
         ttl: { ClientCredentials: 3600 },
       });
+      current = provider;
       handle = provider.callback();
     });
   await install();
@@ -242,6 +269,11 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
     async retireOldKeys() {
       keys = keys.slice(0, 1);
       await install();
+    },
+    async backchannelLogout(sub, sid) {
+      const client = await current?.Client.find(WEB_CLIENT_ID);
+      if (!client) throw new Error('back-channel logout is not enabled: pass backchannelLogoutUri');
+      await client.backchannelLogout(sub, sid);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,18 +1,36 @@
-// Builds and serves the example Next.js app (examples/next) from the repository
-// root's node_modules, on 127.0.0.1, for the end-to-end spec.
+// Builds and serves the example Next.js apps on 127.0.0.1 for the end-to-end
+// specs: examples/next on Next 15 (the repository's `next`) and examples/next16
+// on Next 16 (the repository's `next16` alias). Both import `logto-authkit/next`
+// by package self-reference, so they run against dist/ as an installed copy would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const APP_DIR = join(ROOT, 'examples/next');
-const NEXT_BIN = join(ROOT, 'node_modules/next/dist/bin/next');
 const READY_TIMEOUT_MS = 60_000;
-/** Lines of output kept to explain a failed build or start. */
+/** Characters of output kept to explain a failed build or start. */
 const KEPT_OUTPUT_CHARS = 8_000;
 
-export const nextVersion: string = JSON.parse(readFileSync(join(ROOT, 'node_modules/next/package.json'), 'utf8')).version;
+/** One example app and the Next.js major it runs on. */
+export interface NextApp {
+  /** The app folder, e.g. examples/next16. */
+  dir: string;
+  /** The installed Next.js package the app runs on. */
+  nextDir: string;
+  /** Its version, from its package.json. */
+  version: string;
+}
+
+/** examples/next on Next 15 (node_modules/next). */
+export const NEXT15_APP: NextApp = app('examples/next', 'node_modules/next');
+/** examples/next16 on Next 16 (node_modules/next16, the `next16` alias). */
+export const NEXT16_APP: NextApp = app('examples/next16', 'node_modules/next16');
+
+function app(dir: string, nextDir: string): NextApp {
+  const version: string = JSON.parse(readFileSync(join(ROOT, nextDir, 'package.json'), 'utf8')).version;
+  return { dir: join(ROOT, dir), nextDir: join(ROOT, nextDir), version };
+}
 
 /** Builds dist/ when it is missing or older than lib/ (a no-op after `npm test`'s pretest). */
 export async function buildLibrary(): Promise<void> {
@@ -20,9 +38,46 @@ export async function buildLibrary(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/adapters/next.js'))) throw new Error('node build.mjs did not write dist/adapters/next.js');
 }
 
-/** `next build examples/next` with `env` (route modules are loaded, and their options checked, at build time). */
-export async function buildNextApp(env: Record<string, string>): Promise<void> {
-  await run(process.execPath, [NEXT_BIN, 'build', APP_DIR], nextEnv(env));
+/**
+ * Makes `next` resolve to the app's Next.js major inside the app. Next 15 is
+ * the root's `node_modules/next`: nothing to do. For Next 16, the app gets its
+ * own node_modules/next, a tree of hard links to node_modules/next16 (no disk
+ * copy). A symlink is not enough: Next 16 and Turbopack resolve it to its real
+ * path, node_modules/next16, where `require('next/...')` finds Next 15 and
+ * Turbopack's import rewriting expects a folder named `next`.
+ */
+export function linkNext(target: NextApp): void {
+  if (isRootNext(target)) return;
+  const linked = join(target.dir, 'node_modules/next');
+  if (existsSync(join(linked, 'package.json')) && statSync(join(linked, 'package.json')).ino === statSync(join(target.nextDir, 'package.json')).ino) return;
+  // linked beside and renamed into place, so a reader never sees half a tree
+  const scratch = `${linked}.tmp-${process.pid}`;
+  rmSync(scratch, { recursive: true, force: true });
+  linkTree(target.nextDir, scratch);
+  rmSync(linked, { recursive: true, force: true });
+  renameSync(scratch, linked);
+}
+
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const destination = join(to, entry.name);
+    if (entry.isDirectory()) linkTree(source, destination);
+    else {
+      try {
+        linkSync(source, destination);
+      } catch {
+        copyFileSync(source, destination); // another file system: a copy does the same
+      }
+    }
+  }
+}
+
+/** `next build <app>` with `env` (route modules are loaded, and their options checked, at build time). */
+export async function buildNextApp(target: NextApp, env: Record<string, string>): Promise<void> {
+  linkNext(target);
+  await run(process.execPath, [nextBin(target), 'build', target.dir], nextEnv(env));
 }
 
 export interface NextServer {
@@ -30,12 +85,12 @@ export interface NextServer {
   stop(): Promise<void>;
 }
 
-/** `next start` on 127.0.0.1 and a free port, resolved once it answers HTTP. */
-export async function startNextApp(env: Record<string, string>): Promise<NextServer> {
+/** `next start` on 127.0.0.1 and a free port, resolved once `readyPath` answers HTTP. */
+export async function startNextApp(target: NextApp, env: Record<string, string>, readyPath = '/api/profile'): Promise<NextServer> {
   // the data cache lives on disk across runs; start each run with it empty
-  rmSync(join(APP_DIR, '.next/cache/fetch-cache'), { recursive: true, force: true });
+  rmSync(join(target.dir, '.next/cache/fetch-cache'), { recursive: true, force: true });
   const port = await freePort();
-  const child = spawn(process.execPath, [NEXT_BIN, 'start', APP_DIR, '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(process.execPath, [nextBin(target), 'start', target.dir, '-H', '127.0.0.1', '-p', String(port)], {
     cwd: ROOT,
     env: nextEnv(env),
     detached: true, // its own process group, so stop() ends next and any worker it forks
@@ -58,7 +113,7 @@ export async function startNextApp(env: Record<string, string>): Promise<NextSer
   for (;;) {
     if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output()}`);
     try {
-      await fetch(`${origin}/api/profile`, { signal: AbortSignal.timeout(5_000) });
+      await fetch(`${origin}${readyPath}`, { signal: AbortSignal.timeout(5_000) });
       return { origin, stop };
     } catch {
       if (Date.now() > deadline) {
@@ -68,6 +123,25 @@ export async function startNextApp(env: Record<string, string>): Promise<NextSer
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+}
+
+/**
+ * Type-checks the app with the repository's tsc, overriding its tsconfig's
+ * `strict` (after `next build`, which wrote the route types it includes).
+ * Rejects with tsc's output on an error.
+ */
+export async function typecheckNextApp(target: NextApp, strict: boolean): Promise<void> {
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  await run(process.execPath, [tsc, '-p', join(target.dir, 'tsconfig.json'), '--noEmit', '--incremental', 'false', '--strict', String(strict)], process.env);
+}
+
+function isRootNext(target: NextApp): boolean {
+  return target.nextDir === join(ROOT, 'node_modules/next');
+}
+
+// Next 16 runs from the app's own node_modules/next, so every `next/...` inside resolves to it
+function nextBin(target: NextApp): string {
+  return join(isRootNext(target) ? target.nextDir : join(target.dir, 'node_modules/next'), 'dist/bin/next');
 }
 
 function nextEnv(env: Record<string, string>): NodeJS.ProcessEnv {

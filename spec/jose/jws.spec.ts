@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { importPublicKey, parsePublicJwk } from '../../lib/jose/jwk.ts';
 import { MAX_TOKEN_LENGTH, parseCompact, verifySignature } from '../../lib/jose/jws.ts';
 import { ALL_ALGORITHMS, makeKey, mint } from '../helpers/keys.ts';
+import { retainedHeap } from '../helpers/retained-heap.ts';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const payload = b64({ exp: 1 });
@@ -100,5 +101,15 @@ describe('verifySignature', () => {
     const parsedKey = parsePublicJwk(key.publicJwk)!;
     const jws = parseCompact(await mint(key, { iss: 'i', aud: 'a' }));
     await assert.rejects(verifySignature(jws, 'PS256', await importPublicKey(parsedKey, 'PS256'), parsedKey.signatureLength), { code: 'SIGNATURE_INVALID' });
+  });
+});
+
+describe('the checked-header cache', () => {
+  // keyed by each token's header segment: a slice of a Cookie header would keep
+  // the whole header alive. 60 distinct headers cut from 200 KB Cookie headers,
+  // measured in a child `node --expose-gc` (spec/helpers/retention-probe.ts).
+  test('keeps none of the Cookie headers the tokens were cut from', async () => {
+    const { retainedBytes, headerBytes } = await retainedHeap('checked-headers');
+    assert.ok(retainedBytes < headerBytes / 8, `${retainedBytes} bytes retained after ${headerBytes} bytes of headers`);
   });
 });

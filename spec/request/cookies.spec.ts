@@ -55,7 +55,39 @@ describe('parseCookieHeader', () => {
   test('takes an empty value as an empty string', () => {
     assert.equal(parseCookieHeader('a=').a, '');
   });
+
+  // Work is counted, not timed: every character String.prototype.indexOf looks
+  // at while the header is parsed. A hostile header of many pairs without "="
+  // and one `x=y` at the end made each pair rescan to the end (quadratic).
+  test('examines each character a bounded number of times, so hostile headers cost linear work', () => {
+    for (const unit of ['a;', 'a; ', ';', 'a=1;']) {
+      const small = charactersExamined(`${unit.repeat(1_000)}x=y`);
+      const large = charactersExamined(`${unit.repeat(10_000)}x=y`);
+      assert.ok(large.examined <= 3 * large.length, `${JSON.stringify(unit)}: ${large.examined} characters examined for a header of ${large.length}`);
+      // ten times the input, about ten times the work (quadratic would be a hundred)
+      assert.ok(large.examined <= 11 * small.examined, `${JSON.stringify(unit)}: ${small.examined} then ${large.examined}`);
+      assert.equal(large.cookies.x, 'y');
+    }
+  });
 });
+
+/** Parses `header` while counting the characters every indexOf call examines. */
+function charactersExamined(header: string): { examined: number; length: number; cookies: Record<string, string> } {
+  const indexOf = String.prototype.indexOf;
+  let examined = 0;
+  String.prototype.indexOf = function (this: string, search: string, from?: number) {
+    const start = Math.max(0, Math.min(from ?? 0, this.length));
+    const found = indexOf.call(this, search, start);
+    examined += found === -1 ? this.length - start : found - start + search.length;
+    return found;
+  };
+  try {
+    const cookies = parseCookieHeader(header);
+    return { examined, length: header.length, cookies };
+  } finally {
+    String.prototype.indexOf = indexOf;
+  }
+}
 
 describe('serializeGuestCookie', () => {
   test('writes the contract attributes, Secure only on https', () => {

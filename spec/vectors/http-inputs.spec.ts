@@ -102,11 +102,14 @@ const COOKIE: Readonly<Record<string, Outcome>> = {
   cookie_18: { code: 'TOKEN_MISSING' },
 };
 
+// The contract reads the cookie first; only when the cookie's token fails with a
+// 401 code (or CSRF_REJECTED) does a Bearer token in the same request decide. The
+// file's "never try both" is about the header failing and the cookie rescuing it:
+// that never happens, a failing Bearer token is never followed by anything else.
 const BOTH: Readonly<Record<string, Outcome>> = {
-  both_1: { token: 'T2' }, // acceptable: contract, the cookie is read first
+  both_1: { token: 'T2' }, // acceptable: contract, the cookie is read first and verifies
   both_2: { token: 'T' },
-  // error in the file; the contract reads the cookie first and uses the first token found,
-  // so the Authorization header is never looked at here
+  // error in the file; the cookie's token verifies, so the Authorization header is not used
   both_3: { token: 'T' },
 };
 

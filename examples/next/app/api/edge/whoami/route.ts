@@ -1,7 +1,7 @@
 import { headers } from 'next/headers';
 
-// reached only through the middleware, which verified the token and set these
+// reached only through the middleware, which verified the token and set x-user-id
 export async function GET() {
   const incoming = await headers();
-  return Response.json({ userId: incoming.get('x-auth-user'), runtime: incoming.get('x-auth-runtime') });
+  return Response.json({ userId: incoming.get('x-user-id') });
 }

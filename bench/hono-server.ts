@@ -1,0 +1,37 @@
+// The Hono app the Hono HTTP bench drives (forked by bench/hono.ts), on
+// @hono/node-server: one route per variant, all answering the same small JSON.
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { jwk } from 'hono/jwk';
+import { createHonoAuthMiddleware, type AuthEnv } from '../dist/adapters/hono.js';
+import { AUDIENCE } from './fixtures.ts';
+
+const logtoUrl = process.env.BENCH_LOGTO_URL!;
+const app = new Hono<AuthEnv>();
+const answer = (c: Context) => c.json({ ok: true, sub: (c.var as { auth?: { userId: string | null } }).auth?.userId ?? (c.var as { jwtPayload?: { sub?: string } }).jwtPayload?.sub ?? null });
+
+app.get('/none', answer);
+app.get('/ours', createHonoAuthMiddleware({ logtoUrl, audience: AUDIENCE }), answer);
+// What hono/jwk (4.13) needs to accept a Logto access token:
+// - verification.typ 'at+jwt': by default it accepts only a missing typ or "JWT",
+//   and Logto signs access tokens with typ "at+jwt" (RFC 9068 §2.1);
+// - alg: an explicit allow-list (Logto signs with ES384 by default);
+// - jwks_uri: Logto publishes its keys at <logtoUrl>/oidc/jwks (no discovery);
+// - verification.iss and .aud: otherwise neither claim is checked at all.
+// It fetches the JWKS on every request (no cache), so each request here also
+// costs a loopback GET to the bench's JWKS server.
+const verification = { typ: 'at+jwt', iss: `${logtoUrl}/oidc`, aud: AUDIENCE };
+app.get('/hono-jwk', jwk({ jwks_uri: `${logtoUrl}/oidc/jwks`, alg: ['ES384'], verification }), answer);
+// the same with the keys fetched once at start-up and passed as `keys`: its
+// verification cost alone, as if it cached (a key rotation then needs a restart)
+const { keys } = (await (await fetch(`${logtoUrl}/oidc/jwks`)).json()) as { keys: Parameters<typeof jwk>[0]['keys'] & object[] };
+app.get('/hono-jwk-keys', jwk({ keys, alg: ['ES384'], verification }), answer);
+
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => process.send!({ port: info.port }));
+// the parent's exit closes the IPC channel: stop with it
+process.on('disconnect', () => {
+  (server as unknown as { closeAllConnections(): void }).closeAllConnections();
+  server.close();
+  process.exit(0);
+});

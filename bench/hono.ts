@@ -1,0 +1,73 @@
+// Hono end to end with autocannon on loopback, on @hono/node-server: the same
+// route without auth (the ceiling), with hono/jwk configured to accept Logto
+// tokens (see bench/hono-server.ts for what it needed), once fetching the JWKS
+// per request as it does and once with the keys given up front, and with our
+// middleware; 20 repeated ES384 tokens cycled, as users' cookies are.
+// The server runs in a child process so autocannon does not share its event loop.
+// `node --import tsx bench/hono.ts` runs this case alone.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+// @ts-expect-error autocannon ships no types and @types/autocannon is not a dev dependency
+import autocannon from 'autocannon';
+import { setUp, type Fixtures } from './fixtures.ts';
+
+export const HONO_VARIANTS = ['no auth (ceiling)', 'hono/jwk', 'hono/jwk, keys given', 'ours'] as const;
+type HonoVariant = (typeof HONO_VARIANTS)[number];
+const ROUTES: Record<HonoVariant, string> = { 'no auth (ceiling)': 'none', 'hono/jwk': 'hono-jwk', 'hono/jwk, keys given': 'hono-jwk-keys', ours: 'ours' };
+const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 4);
+const WARM_S = 1;
+const CONNECTIONS = 16;
+
+interface Result {
+  rps: number;
+  p99: number;
+  non2xx: number;
+}
+
+/** Runs the Hono case and returns its markdown table (requests/s, p99 ms, ratios to the no-auth route). */
+export async function runHonoHttp(fx: Fixtures): Promise<string[]> {
+  const child = fork(new URL('./hono-server.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_LOGTO_URL: fx.server.logtoUrl },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const [{ port }] = (await once(child, 'message')) as [{ port: number }];
+    const requests = fx.repeat.ES384.map((token) => ({ method: 'GET' as const, headers: { authorization: `Bearer ${token}` } }));
+    const results = {} as Record<HonoVariant, Result>;
+    for (const variant of HONO_VARIANTS) {
+      const url = `http://127.0.0.1:${port}/${ROUTES[variant]}`;
+      await autocannon({ url, connections: CONNECTIONS, duration: WARM_S, requests }); // warm the JWKS cache and the JIT
+      const run = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, requests });
+      results[variant] = { rps: run.requests.average, p99: run.latency.p99, non2xx: run.non2xx + run.errors };
+    }
+    const bad = HONO_VARIANTS.filter((variant) => results[variant].non2xx > 0);
+    if (bad.length) throw new Error(`Hono bench: non-2xx answers from ${bad.join(', ')}`);
+    const ceiling = results['no auth (ceiling)'].rps;
+    const ratio = (variant: HonoVariant) => `${(results[variant].rps / ceiling).toFixed(2)}x`;
+    return [
+      `Hono ${honoVersion()} on @hono/node-server, ES384, repeat workload (20 tokens cycled), autocannon ${CONNECTIONS} connections on loopback, ${DURATION_S} s each; requests/s (p99 ms).`,
+      '',
+      `| ${HONO_VARIANTS.join(' | ')} | ours/ceiling | hono/jwk/ceiling | hono/jwk, keys given/ceiling |`,
+      `| ${HONO_VARIANTS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`,
+      `| ${HONO_VARIANTS.map((v) => `${Math.round(results[v].rps).toLocaleString('en-US')} (${results[v].p99})`).join(' | ')} | ${ratio('ours')} | ${ratio('hono/jwk')} | ${ratio('hono/jwk, keys given')} |`,
+    ];
+  } finally {
+    child.kill();
+  }
+}
+
+function honoVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../node_modules/hono/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const fx = await setUp(['ES384'], 1);
+  try {
+    console.log((await runHonoHttp(fx)).join('\n'));
+  } finally {
+    await fx.server.close();
+  }
+}

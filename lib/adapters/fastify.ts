@@ -1,0 +1,124 @@
+/**
+ * Fastify (4 and 5): an `onRequest` hook, and a plugin that adds it to every
+ * route. Structural types only: fastify is not imported, at run time or for
+ * types; the one mention of it is the `declare module 'fastify'` augmentation
+ * below, which types `request.auth` where fastify is installed and is inert
+ * where it is not.
+ * @see https://fastify.dev/docs/latest/Reference/Hooks/#onrequest
+ * @module
+ */
+// Only for tsc: it brings fastify's types into a lib-only build so the
+// augmentation below resolves; TypeScript does not copy the directive into the
+// emitted .d.ts, so the published types never require fastify.
+/// <reference types="fastify" />
+import { unauthenticatedContext, type AuthContext } from '../context.js';
+import { resolveOptions, type VerifyAuthOptions } from '../options.js';
+import { isCorsPreflight } from '../request/preflight.js';
+import type { HeadersLike, RequestLike } from '../request/token-source.js';
+import { authenticate } from '../verify.js';
+import { errorAnswer, guestSetCookie } from './http-answer.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Set by the logto-authkit hook: the user, or a guest in guest mode.
+     * `null` (or absent, without the plugin) on a route the hook did not run for.
+     */
+    auth: AuthContext | null;
+  }
+}
+
+/** The parts of a Fastify request the hook reads and writes. */
+export interface FastifyRequestLike {
+  method: string;
+  headers: HeadersLike;
+  /** `'https'` makes the guest cookie `Secure`; Fastify derives it from the socket, or `X-Forwarded-Proto` under `trustProxy`. */
+  protocol?: string;
+  auth?: AuthContext | null;
+}
+
+/** The parts of a Fastify reply the hook writes. */
+export interface FastifyReplyLike {
+  code(statusCode: number): unknown;
+  header(name: string, value: string): unknown;
+  send(payload: string): unknown;
+}
+
+/** A Fastify `onRequest` hook, async style (no `done`): `(request, reply) => Promise<void>`. */
+export type FastifyAuthHook = (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<void>;
+
+/** The parts of a Fastify instance the plugin uses. */
+export interface FastifyInstanceLike {
+  decorateRequest(name: 'auth', value: null): unknown;
+  addHook(name: 'onRequest', hook: FastifyAuthHook): unknown;
+}
+
+/** The plugin: `app.register(fastifyLogtoAuth, options)`. */
+export interface FastifyLogtoAuthPlugin {
+  (fastify: FastifyInstanceLike, options: VerifyAuthOptions): Promise<void>;
+}
+
+/** The plugin's name, as Fastify reports it (`fastify.printPlugins()`, dependency checks). */
+export const FASTIFY_PLUGIN_NAME = 'logto-authkit';
+
+/**
+ * Creates the hook. On success it sets `request.auth` (adding the guest
+ * `Set-Cookie` beside any other when it made a new guest id); on failure it
+ * replies with the error's status, `{ error, message }` as JSON, and the
+ * RFC 6750 challenge (`Retry-After` for a 503), byte for byte what the Express
+ * middleware sends. A CORS preflight passes through with an unauthenticated
+ * context (`isAuthenticated: false`, `userId: null`). The options are read
+ * once, here: bad options throw `TypeError` here.
+ * Use it per route (`{ onRequest: [hook] }`), in an encapsulated scope
+ * (`scope.addHook('onRequest', hook)`), or app-wide through `fastifyLogtoAuth`.
+ * Does not need `@fastify/cookie`: the `Cookie` header is read as sent.
+ */
+export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHook {
+  const resolved = resolveOptions(options, { fresh: true });
+  return async function logtoAuth(request, reply) {
+    if (isCorsPreflight(request.method, request.headers)) {
+      request.auth = unauthenticatedContext();
+      return;
+    }
+    // The raw header is the source with and without @fastify/cookie, so both
+    // read the first of several same-named cookies, as every other adapter does.
+    const input: RequestLike & { method: string } = { headers: request.headers, method: request.method, secure: request.protocol === 'https' };
+    const outcome = await authenticate(input, resolved);
+    if (outcome.error) {
+      const answer = errorAnswer(outcome.error);
+      reply.code(answer.status);
+      for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+      // sent before the hook's promise settles, so Fastify stops the chain here
+      reply.send(answer.body);
+      return;
+    }
+    // Fastify's reply.header appends to an existing set-cookie (RFC 9110 §5.3), so other cookies stay
+    const cookie = guestSetCookie(outcome, resolved.guestCookieName);
+    if (cookie !== undefined) reply.header('set-cookie', cookie);
+    request.auth = outcome.auth;
+  };
+}
+
+/**
+ * A Fastify plugin that decorates `request.auth` (`null` until the hook runs)
+ * and adds the `createFastifyAuthHook(options)` hook to every route of the
+ * instance it is registered on. It is wrapped the way `fastify-plugin` wraps
+ * (without depending on it): it skips encapsulation, so the hook also covers
+ * routes declared outside the `register` call. For a mix of public and
+ * protected routes, use the hook per route or in an encapsulated scope.
+ * Works with Fastify 4 and 5. Bad options reject `register` (and so
+ * `ready()`/`listen()`) with a `TypeError`.
+ */
+export const fastifyLogtoAuth: FastifyLogtoAuthPlugin = Object.assign(
+  async function logtoAuthPlugin(fastify: FastifyInstanceLike, options: VerifyAuthOptions): Promise<void> {
+    const hook = createFastifyAuthHook(options);
+    fastify.decorateRequest('auth', null);
+    fastify.addHook('onRequest', hook);
+  },
+  {
+    // what fastify-plugin sets: no encapsulation, a display name, the versions it supports
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: FASTIFY_PLUGIN_NAME,
+    [Symbol.for('plugin-meta')]: { fastify: '4.x || 5.x', name: FASTIFY_PLUGIN_NAME },
+  },
+);

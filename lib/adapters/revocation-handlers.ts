@@ -1,0 +1,139 @@
+/**
+ * HTTP handlers for what withdraws trust from outside: Logto webhooks and
+ * OIDC back-channel logout. One Fetch handler (Next route handlers, Hono's
+ * `c.req.raw`, Workers, Deno, Bun) and one Node handler (Express, `node:http`,
+ * Fastify's `request.raw` with the body left unparsed) per endpoint; both
+ * read the RAW body, because the webhook signature covers the exact bytes.
+ * @module
+ */
+import { handleBackchannelLogout, resolveBackchannelLogout, type BackchannelLogoutOptions } from '../revocation/backchannel-logout.js';
+import { assertWebhookOptions, handleLogtoWebhook, LOGTO_SIGNATURE_HEADER, MAX_WEBHOOK_BYTES, type LogtoWebhookOptions, type WebhookAnswer } from '../revocation/logto-webhook.js';
+
+/** A Node request as far as the handlers read it: headers, and the body as a stream or as parsed by a body parser. */
+export interface NodeRequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  /** Set by a body parser: a Buffer from `express.raw()` is used as is; a parsed object cannot be verified. */
+  body?: unknown;
+  [Symbol.asyncIterator]?(): AsyncIterator<Uint8Array | string>;
+}
+
+/** A Node response as far as the handlers write it. */
+export interface NodeResponseLike {
+  statusCode: number;
+  setHeader(name: string, value: string): unknown;
+  end(body?: string): unknown;
+}
+
+/**
+ * A Fetch handler for Logto webhook deliveries: `POST` only. Answers 200 once
+ * applied (or for a retry already applied), 401 for a bad signature (no
+ * detail), 400 for a body that is not a Logto event. Bad options throw
+ * `TypeError` here.
+ */
+export function createLogtoWebhookHandler(options: LogtoWebhookOptions): (request: Request) => Promise<Response> {
+  assertWebhookOptions(options);
+  const settings = { ...options };
+  return async function logtoWebhook(request) {
+    if (request.method !== 'POST') return json({ status: 405, body: { error: 'method_not_allowed' } });
+    const body = await readFetchBody(request);
+    if (!body) return json({ status: 413, body: { error: 'payload_too_large' } });
+    return json(await handleLogtoWebhook(body, request.headers.get(LOGTO_SIGNATURE_HEADER), settings));
+  };
+}
+
+/**
+ * The same handler for Express or `node:http`: `(req, res)`. Mount it before
+ * `express.json()`, or with `express.raw({ type: 'application/json' })`: a
+ * body already parsed into an object is answered with a 500 that says so.
+ */
+export function createNodeLogtoWebhookHandler(options: LogtoWebhookOptions): (req: NodeRequestLike, res: NodeResponseLike) => Promise<void> {
+  assertWebhookOptions(options);
+  const settings = { ...options };
+  return async function logtoWebhook(req, res) {
+    const body = await readNodeBody(req);
+    if (body === 'parsed') return send(res, 500, { error: 'body_already_parsed', message: 'mount the webhook route before express.json(), or with express.raw({ type: "application/json" }): the signature covers the raw bytes' });
+    if (!body) return send(res, 413, { error: 'payload_too_large' });
+    const signature = req.headers[LOGTO_SIGNATURE_HEADER];
+    const answer = await handleLogtoWebhook(body, Array.isArray(signature) ? undefined : signature, settings);
+    send(res, answer.status, answer.body);
+  };
+}
+
+function json(answer: { status: number; body: unknown }): Response {
+  return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
+}
+
+function send(res: NodeResponseLike, status: number, body: WebhookAnswer['body'] | Record<string, string | boolean>): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('cache-control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+async function readFetchBody(request: Request): Promise<Uint8Array | undefined> {
+  if (Number(request.headers.get('content-length')) > MAX_WEBHOOK_BYTES) return undefined;
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  return bytes.byteLength > MAX_WEBHOOK_BYTES ? undefined : bytes;
+}
+
+async function readNodeBody(req: NodeRequestLike): Promise<Uint8Array | 'parsed' | undefined> {
+  if (req.body instanceof Uint8Array) return req.body.byteLength > MAX_WEBHOOK_BYTES ? undefined : req.body;
+  if (typeof req.body === 'string') return new TextEncoder().encode(req.body);
+  // express.json() leaves {} when the content type was not its own: the stream is still unread then
+  if (req.body !== undefined && req.body !== null && !(typeof req.body === 'object' && Object.keys(req.body).length === 0)) return 'parsed';
+  if (typeof req[Symbol.asyncIterator] !== 'function') return 'parsed';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    size += bytes.byteLength;
+    if (size > MAX_WEBHOOK_BYTES) return undefined;
+    chunks.push(bytes);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * A Fetch handler for OIDC back-channel logout: `POST` a form with
+ * `logout_token`. Answers 200 once the session (or user) is revoked, 400
+ * `invalid_request` otherwise (OIDC Back-Channel Logout 1.0 §2.8), always with
+ * `Cache-Control: no-store`. Bad options throw `TypeError` here.
+ */
+export function createBackchannelLogoutHandler(options: BackchannelLogoutOptions): (request: Request) => Promise<Response> {
+  const settings = resolveBackchannelLogout(options);
+  return async function backchannelLogout(request) {
+    if (request.method !== 'POST') return json({ status: 405, body: { error: 'method_not_allowed' } });
+    const body = await readFetchBody(request);
+    if (!body) return json({ status: 413, body: { error: 'payload_too_large' } });
+    return json(await handleBackchannelLogout(new TextDecoder().decode(body), request.headers.get('content-type'), settings));
+  };
+}
+
+/**
+ * The same handler for Express or `node:http`. Works with `express.urlencoded()`
+ * mounted (it reads `req.body.logout_token`) and without it (it reads the stream).
+ */
+export function createNodeBackchannelLogoutHandler(options: BackchannelLogoutOptions): (req: NodeRequestLike, res: NodeResponseLike) => Promise<void> {
+  const settings = resolveBackchannelLogout(options);
+  return async function backchannelLogout(req, res) {
+    const contentType = req.headers['content-type'];
+    const parsed = req.body as { logout_token?: unknown } | undefined;
+    let form: string;
+    if (parsed && typeof parsed === 'object' && !(parsed instanceof Uint8Array) && 'logout_token' in parsed) {
+      form = new URLSearchParams(Array.isArray(parsed.logout_token) ? parsed.logout_token.map((token) => ['logout_token', String(token)]) : [['logout_token', String(parsed.logout_token)]]).toString();
+    } else {
+      const body = await readNodeBody(req);
+      if (body === 'parsed') return send(res, 400, { error: 'invalid_request', error_description: 'no logout_token in the body' });
+      if (!body) return send(res, 413, { error: 'payload_too_large' });
+      form = new TextDecoder().decode(body);
+    }
+    const answer = await handleBackchannelLogout(form, Array.isArray(contentType) ? contentType[0] : contentType, settings);
+    send(res, answer.status, answer.body as Record<string, string>);
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * A revocation list shared by a fleet through a store: revoke a user, a token
+ * or a session on one instance, and every instance refuses the matching
+ * tokens within a bound. Each instance keeps a local copy (`revoked-set.ts`)
+ * that requests check in memory; the copy follows the store's feed by push
+ * (Redis pub/sub) and by polling every `syncIntervalMs` (the catch-up for a
+ * missed push, and the only path on Upstash). A store that goes down never
+ * fails a request: the last known list keeps applying and the outage is
+ * reported as `store-error` events; `failClosedAfterMs` turns a long outage
+ * into 503 `REVOCATION_UNAVAILABLE` instead.
+ * @module
+ */
+import { emit, type AuthEvent } from '../events.js';
+import type { RevocationCheck } from '../options.js';
+import type { Store, StoreFeed } from '../stores/store.js';
+import { decodeRevocation, encodeRevocation, isRevokedId, RevokedSet, type Revocation, type RevokedBy } from './revoked-set.js';
+
+/** Default longest token lifetime the app accepts, in seconds: Logto's default access token TTL (1 hour). */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 3600;
+/** Default tolerance added to every entry's lifetime, in seconds (clock skew, `clockTolerance`, a request in flight). */
+export const DEFAULT_REVOCATION_TOLERANCE_SEC = 60;
+/** Default polling interval, in ms: the propagation bound when a push is missed. */
+export const DEFAULT_SYNC_INTERVAL_MS = 1000;
+/** Expired entries are dropped from the local copy at most this often, in ms. */
+export const REVOCATION_SWEEP_INTERVAL_MS = 60_000;
+/** A failed subscription is tried again after this long, in ms. */
+export const SUBSCRIBE_RETRY_MS = 5000;
+/** Default feed name, under the store's prefix. */
+export const DEFAULT_REVOCATION_FEED = 'revocation';
+
+/** Options of `createRevocationList`. */
+export interface RevocationListOptions {
+  /** Where the fleet shares revocations: `redisStore`, `upstashStore` or `memoryStore` (one process). Cloudflare KV is refused (eventually consistent). Required. */
+  store: Store;
+  /**
+   * The longest lifetime of a token the app accepts, in seconds (Logto's
+   * access token TTL of the API resource). A user or session revocation is
+   * kept this long plus `toleranceSec`, after which every token it could match
+   * has expired. Default: `3600`.
+   */
+  maxTokenLifetimeSec?: number;
+  /** Added to every entry's lifetime, in seconds (at least your `clockTolerance`). Default: `60`. */
+  toleranceSec?: number;
+  /** Polling interval, in ms; `0` starts no timer (call `sync()` yourself, e.g. from `ctx.waitUntil` on Workers). Default: `1000`. */
+  syncIntervalMs?: number;
+  /** Refuse every token with 503 `REVOCATION_UNAVAILABLE` once the store has not been read for this long, in ms. Default: none (fail open: the last known list keeps applying). */
+  failClosedAfterMs?: number;
+  /** Listen for pushes when the store offers them (Redis pub/sub). Default: `true`. */
+  subscribe?: boolean;
+  /** Feed name in the store; lists that share one see each other's revocations. Default: `revocation`. */
+  feed?: string;
+  /** Hears `store-error` events (a failed sync, append or subscription). Default: none. */
+  onEvent?: (event: AuthEvent) => void;
+}
+
+/**
+ * Makes a revocation list and starts following the store: pass it as the
+ * `revocation` option. Throws `TypeError` for bad options, and for a store
+ * that cannot carry revocation (eventually consistent, or without a feed).
+ */
+export function createRevocationList(options: RevocationListOptions): RevocationList {
+  return new RevocationList(options);
+}
+
+/** A revocation list; made by `createRevocationList`. */
+export class RevocationList implements RevocationCheck {
+  private readonly store: Store;
+  private readonly feed: StoreFeed;
+  private readonly feedName: string;
+  private readonly keepMs: number;
+  private readonly set: RevokedSet;
+  private readonly syncIntervalMs: number;
+  private readonly failClosedAfterMs: number | undefined;
+  private readonly onEvent: ((event: AuthEvent) => void) | undefined;
+  private cursor = 0;
+  private lastSyncAt: number;
+  private nextSweepAt: number;
+  private syncing: Promise<void> | undefined;
+  private failingClosed = false;
+  private synced = false;
+  private readonly waiting: (() => void)[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private subscribing = false;
+  private nextSubscribeAt = 0;
+  private readonly wantsPush: boolean;
+  private closed = false;
+
+  constructor(options: RevocationListOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('logto-authkit: createRevocationList takes { store, ... }');
+    const { store } = options;
+    if (typeof store !== 'object' || store === null || typeof store.capabilities !== 'object') throw new TypeError('logto-authkit: createRevocationList needs a store (redisStore, upstashStore or memoryStore)');
+    if (store.capabilities.consistency !== 'strong') {
+      // Cloudflare KV: a write may take a minute or more to reach other locations, so a revoked token would keep passing there
+      throw new TypeError('logto-authkit: this store is eventually consistent (Cloudflare KV?): a revocation could take a minute or more to reach every instance. Use redisStore or upstashStore for revocation; KV is fit for sharing keys only');
+    }
+    if (store.feed === undefined) throw new TypeError('logto-authkit: this store has no feed, which revocation needs (use redisStore, upstashStore or memoryStore)');
+    const lifetimeSec = positive(options.maxTokenLifetimeSec, DEFAULT_MAX_TOKEN_LIFETIME_SEC, 'maxTokenLifetimeSec');
+    const toleranceSec = nonNegative(options.toleranceSec, DEFAULT_REVOCATION_TOLERANCE_SEC, 'toleranceSec');
+    this.syncIntervalMs = nonNegative(options.syncIntervalMs, DEFAULT_SYNC_INTERVAL_MS, 'syncIntervalMs');
+    this.failClosedAfterMs = options.failClosedAfterMs === undefined ? undefined : positive(options.failClosedAfterMs, 0, 'failClosedAfterMs');
+    if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('logto-authkit: onEvent must be a function');
+    if (options.feed !== undefined && (typeof options.feed !== 'string' || options.feed === '')) throw new TypeError('logto-authkit: feed must be a non-empty string');
+    this.store = store;
+    this.feed = store.feed;
+    this.feedName = options.feed ?? DEFAULT_REVOCATION_FEED;
+    this.keepMs = (lifetimeSec + toleranceSec) * 1000;
+    this.set = new RevokedSet(Math.ceil(lifetimeSec + toleranceSec), Math.ceil(toleranceSec));
+    this.onEvent = options.onEvent;
+    this.wantsPush = options.subscribe !== false && typeof this.feed.subscribe === 'function';
+    const now = Date.now();
+    this.lastSyncAt = now;
+    this.nextSweepAt = now + REVOCATION_SWEEP_INTERVAL_MS;
+
+    void this.sync();
+    if (this.syncIntervalMs > 0) {
+      this.timer = setInterval(() => this.tick(), this.syncIntervalMs);
+      // a Node timer must not keep the process alive (absent on other runtimes)
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** For the pipeline: why `payload` is refused, or `undefined`. No I/O; nothing but a flag test while the list is empty. */
+  check(payload: Readonly<Record<string, unknown>>): RevokedBy | 'unavailable' | undefined {
+    if (this.failingClosed) return 'unavailable';
+    return this.set.match(payload);
+  }
+
+  /** True when the list names `payload`'s token, user (issued before the revocation) or session. */
+  isRevoked(payload: Readonly<Record<string, unknown>>): boolean {
+    return this.set.match(payload) !== undefined;
+  }
+
+  /**
+   * Revokes every token of user `sub` issued up to now (by `iat`; a token
+   * without `iat` is refused too). This instance refuses them at once, the
+   * fleet within the sync bound. Rejects when the store could not be written
+   * (the revocation then holds on this instance only): answer your caller
+   * with an error, so a webhook is delivered again.
+   */
+  revokeUser(sub: string): Promise<void> {
+    return this.revoke('sub', sub);
+  }
+
+  /** Revokes one token by its `jti`; pass its `exp` (seconds) so the entry goes when the token would have. */
+  async revokeToken(jti: string, exp?: number): Promise<void> {
+    if (exp !== undefined && !(Number.isFinite(exp) && exp >= 0)) throw new TypeError('logto-authkit: exp must be a NumericDate in seconds');
+    return this.revoke('jti', jti, exp === undefined ? undefined : Math.ceil(exp));
+  }
+
+  /** Revokes every token that carries session id `sid` (a custom claim, see the README). */
+  revokeSession(sid: string): Promise<void> {
+    return this.revoke('sid', sid);
+  }
+
+  /**
+   * Marks `id` as seen for `ttlMs`, atomically across the fleet (the store's
+   * set-if-absent): `true` when this call marked it first, `false` when it was
+   * already seen (a replay). For webhook deliveries and logout tokens.
+   */
+  async markSeen(id: string, ttlMs: number): Promise<boolean> {
+    if (typeof id !== 'string' || id === '') throw new TypeError('logto-authkit: markSeen takes a non-empty id');
+    if (!this.store.capabilities.atomicSetIfAbsent) throw new TypeError('logto-authkit: this store has no atomic set-if-absent, which replay protection needs');
+    return this.store.setIfAbsent(`${this.feedName}:seen:${id}`, '1', ttlMs);
+  }
+
+  /** Reads what is new in the store now (the timer does it every `syncIntervalMs`). Never rejects: a failure is a `store-error` event. */
+  sync(): Promise<void> {
+    this.syncing ??= this.pull().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  /** Resolves after the first successful read of the store (await it before serving, so a fresh instance knows the list). */
+  ready(): Promise<void> {
+    return this.synced ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** How many users, tokens and sessions the local copy holds. */
+  size(): { users: number; tokens: number; sessions: number } {
+    return this.set.size();
+  }
+
+  /** Stops the timer and the subscription. The list keeps answering with what it knows. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    await unsubscribe?.().catch(() => undefined);
+  }
+
+  private async revoke(by: RevokedBy, id: string, exp?: number): Promise<void> {
+    if (!isRevokedId(id)) throw new TypeError(`logto-authkit: the ${by} to revoke must be a non-empty string of at most 256 characters`);
+    const nowSec = Math.floor(Date.now() / 1000);
+    const revocation: Revocation = exp === undefined ? { by, id, at: nowSec } : { by, id, at: nowSec, exp };
+    this.set.apply(revocation, nowSec);
+    try {
+      await this.feed.append(this.feedName, encodeRevocation(revocation), this.keepMs);
+    } catch (error) {
+      this.report('revocation-append', error);
+      throw error;
+    }
+  }
+
+  private async pull(): Promise<void> {
+    try {
+      const page = await this.feed.read(this.feedName, this.cursor);
+      this.cursor = page.cursor;
+      const nowSec = Math.floor(Date.now() / 1000);
+      for (const text of page.entries) this.receive(text, nowSec);
+      this.lastSyncAt = Date.now();
+      this.failingClosed = false;
+      if (!this.synced) {
+        this.synced = true;
+        for (const resolve of this.waiting.splice(0)) resolve();
+      }
+    } catch (error) {
+      this.report('revocation-sync', error);
+    }
+    this.housekeep(Date.now());
+  }
+
+  private tick(): void {
+    this.housekeep(Date.now());
+    void this.sync();
+  }
+
+  private housekeep(now: number): void {
+    if (this.failClosedAfterMs !== undefined) this.failingClosed = now - this.lastSyncAt > this.failClosedAfterMs;
+    if (now >= this.nextSweepAt) {
+      this.nextSweepAt = now + REVOCATION_SWEEP_INTERVAL_MS;
+      this.set.sweep(Math.floor(now / 1000));
+    }
+    if (this.wantsPush && !this.closed && this.unsubscribe === undefined && !this.subscribing && now >= this.nextSubscribeAt) void this.listen(now);
+  }
+
+  private async listen(now: number): Promise<void> {
+    this.subscribing = true;
+    this.nextSubscribeAt = now + SUBSCRIBE_RETRY_MS;
+    try {
+      const unsubscribe = await this.feed.subscribe!(this.feedName, (text) => this.receive(text, Math.floor(Date.now() / 1000)), (error) => this.report('revocation-subscribe', error));
+      if (this.closed) await unsubscribe();
+      else this.unsubscribe = unsubscribe;
+    } catch (error) {
+      this.report('revocation-subscribe', error);
+    } finally {
+      this.subscribing = false;
+    }
+  }
+
+  private receive(text: string, nowSec: number): void {
+    const revocation = decodeRevocation(text);
+    if (revocation !== undefined) this.set.apply(revocation, nowSec);
+  }
+
+  private report(operation: string, error: unknown): void {
+    emit(this.onEvent, { type: 'store-error', operation, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function positive(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new TypeError(`logto-authkit: ${name} must be a number > 0`);
+  return value;
+}
+
+function nonNegative(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new TypeError(`logto-authkit: ${name} must be a number >= 0`);
+  return value;
+}

@@ -1,0 +1,102 @@
+/**
+ * The in-memory store: one process, the default. What it promises: strong
+ * consistency and an atomic `setIfAbsent` inside this process (JavaScript runs
+ * one callback at a time), any TTL down to 1 ms, and a feed with push. It
+ * shares nothing with other processes: a fleet needs Redis or Upstash.
+ * Expired entries are dropped when read and swept every
+ * `MEMORY_SWEEP_EVERY_WRITES` writes, so a stream of one-off keys (replay
+ * protection) cannot grow it without bound.
+ * @module
+ */
+import type { FeedPage, Store, StoreFeed } from './store.js';
+
+/** Writes between two sweeps of expired entries. */
+export const MEMORY_SWEEP_EVERY_WRITES = 1024;
+
+interface Held {
+  value: string;
+  expiresAt: number;
+}
+
+interface FeedEntry {
+  seq: number;
+  at: number;
+  entry: string;
+}
+
+/**
+ * A store in this process's memory. Each call makes a separate store; pass the
+ * same one to everything that must share state (tests run several revocation
+ * lists over one memory store to play a fleet).
+ */
+export function memoryStore(): Store {
+  const values = new Map<string, Held>();
+  let writes = 0;
+
+  const live = (key: string, now: number): Held | undefined => {
+    const held = values.get(key);
+    if (held !== undefined && held.expiresAt <= now) {
+      values.delete(key);
+      return undefined;
+    }
+    return held;
+  };
+  const write = (key: string, value: string, ttlMs: number, now: number): void => {
+    if (++writes % MEMORY_SWEEP_EVERY_WRITES === 0) for (const [name, held] of values) if (held.expiresAt <= now) values.delete(name);
+    values.set(key, { value, expiresAt: now + Math.max(1, ttlMs) });
+  };
+
+  return Object.freeze({
+    capabilities: Object.freeze({ consistency: 'strong', atomicSetIfAbsent: true, minTtlMs: 1 } as const),
+    async get(key: string) {
+      return live(key, Date.now())?.value;
+    },
+    async set(key: string, value: string, ttlMs: number) {
+      write(key, value, ttlMs, Date.now());
+    },
+    async setIfAbsent(key: string, value: string, ttlMs: number) {
+      const now = Date.now();
+      if (live(key, now) !== undefined) return false;
+      write(key, value, ttlMs, now);
+      return true;
+    },
+    async delete(key: string) {
+      values.delete(key);
+    },
+    feed: memoryFeed(),
+  });
+}
+
+function memoryFeed(): StoreFeed {
+  const feeds = new Map<string, FeedEntry[]>();
+  const listeners = new Map<string, Set<(entry: string) => void>>();
+  // a sequence, not a clock: the cursor never skips an entry, however the clock moves
+  let seq = 0;
+
+  return Object.freeze({
+    async append(name: string, entry: string, keepMs: number) {
+      const now = Date.now();
+      const kept = (feeds.get(name) ?? []).filter((item) => item.at > now - keepMs);
+      kept.push({ seq: ++seq, at: now, entry });
+      feeds.set(name, kept);
+      for (const listener of listeners.get(name) ?? []) {
+        try {
+          listener(entry);
+        } catch {
+          // one subscriber's failure is not the writer's
+        }
+      }
+    },
+    async read(name: string, cursor: number): Promise<FeedPage> {
+      const items = (feeds.get(name) ?? []).filter((item) => item.seq >= cursor);
+      return { entries: items.map((item) => item.entry), cursor: items.length === 0 ? cursor : items[items.length - 1]!.seq + 1 };
+    },
+    async subscribe(name: string, listener: (entry: string) => void) {
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      const own = (entry: string) => listener(entry);
+      set.add(own);
+      return async () => void set.delete(own);
+    },
+  });
+}

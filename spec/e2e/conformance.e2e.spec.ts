@@ -1,0 +1,301 @@
+// One table of requests through every adapter over real HTTP: each must give
+// the status, JSON body and headers the contract fixes, and all of them must
+// give the same answer as the Express middleware, byte for byte where the
+// answer is ours (errors, challenges, the guest cookie).
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import express from 'express';
+import express4 from 'express4';
+import { getRequestListener } from '@hono/node-server';
+import { NextRequest } from 'next/server.js';
+import { createExpressAuthMiddleware, type WithAuth } from '../../lib/adapters/express.ts';
+import { withAuth } from '../../lib/adapters/next.ts';
+import type { AuthContext } from '../../lib/context.ts';
+import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
+import type { VerifyAuthOptions } from '../../lib/options.ts';
+import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
+import { makeKey, mint } from '../helpers/keys.ts';
+import { startLogtoIssuer, type LogtoIssuer } from '../helpers/logto-issuer.ts';
+import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
+
+/** What every adapter's handler answers once let through: the same JSON everywhere. */
+function echo(auth: AuthContext | undefined): { userId: string | null; isAuthenticated: boolean; isGuest: boolean; guestId: string | null } | { auth: null } {
+  if (!auth) return { auth: null };
+  return { userId: auth.userId, isAuthenticated: auth.isAuthenticated, isGuest: auth.isGuest === true, guestId: auth.guestId ?? null };
+}
+
+/** An adapter under test: serves `/api/data` (every method) behind the auth layer built from `options`. */
+export interface AdapterUnderTest {
+  name: string;
+  serve(options: VerifyAuthOptions): Promise<LoopbackServer>;
+}
+
+const expressLike = (name: string, create: () => express.Express): AdapterUnderTest => ({
+  name,
+  serve: (options) => {
+    const app = create();
+    app.all('/api/data', createExpressAuthMiddleware(options) as express.RequestHandler, (req, res) => {
+      res.json(echo((req as express.Request & WithAuth).auth));
+    });
+    return serveOnLoopback(app);
+  },
+});
+
+const bareNode: AdapterUnderTest = {
+  name: 'node:http',
+  serve: (options) => {
+    const middleware = createExpressAuthMiddleware(options);
+    return serveOnLoopback((req: IncomingMessage & WithAuth, res: ServerResponse) => {
+      middleware(req, res, (error) => {
+        if (error) {
+          res.statusCode = 500;
+          return res.end();
+        }
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.end(JSON.stringify(echo(req.auth)));
+      });
+    });
+  },
+};
+
+const nextWithAuth: AdapterUnderTest = {
+  name: 'Next withAuth',
+  serve: (options) => {
+    const handler = withAuth(async (_request: NextRequest, auth) => Response.json(echo(auth.isAuthenticated || auth.isGuest ? auth : undefined)), options);
+    return serveOnLoopback(getRequestListener((request) => handler(toNextRequest(request), {})));
+  },
+};
+
+// @hono/node-server hands over its own light Request; Next builds a NextRequest from plain parts
+function toNextRequest(request: Request): NextRequest {
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  return new NextRequest(request.url, { method: request.method, headers: request.headers, ...(hasBody ? { body: request.body, duplex: 'half' } : {}) } as ConstructorParameters<typeof NextRequest>[1]);
+}
+
+/** Every adapter the table runs through; Express 5 is the reference. */
+export const ADAPTERS: AdapterUnderTest[] = [
+  expressLike('Express 5', () => express()),
+  expressLike('Express 4', () => express4() as unknown as express.Express),
+  bareNode,
+  nextWithAuth,
+];
+
+type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown';
+
+interface Case {
+  description: string;
+  options: OptionSet;
+  request: () => Promise<{ method?: string; headers?: Record<string, string> }>;
+  status: number;
+  /** The JSON body, with the guest id replaced by `<uuid>`. */
+  body: unknown;
+  headers: Record<string, string | RegExp | null>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const KNOWN_GUEST = '6e56d462-8f1b-4c7e-9a3d-2b5c1f0e9a77';
+
+let logto: LogtoIssuer;
+let selfSigned: JwksServer;
+let expiredToken: string;
+const options = {} as Record<OptionSet, VerifyAuthOptions>;
+
+const bearer = async (scope?: string) => ({ headers: { authorization: `Bearer ${await logto.getToken(scope === undefined ? {} : { scope })}` } });
+
+const CASES: Case[] = [
+  {
+    description: 'a valid token passes with its user',
+    options: 'base',
+    request: () => bearer(),
+    status: 200,
+    body: { userId: 'm2m-test-app', isAuthenticated: true, isGuest: false, guestId: null },
+    headers: { 'set-cookie': null },
+  },
+  {
+    description: 'no token is a 401 with a bare Bearer challenge',
+    options: 'base',
+    request: async () => ({}),
+    status: 401,
+    body: { error: 'TOKEN_MISSING', message: 'no access token in the cookie or the Authorization header' },
+    headers: { 'www-authenticate': 'Bearer', 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' },
+  },
+  {
+    description: 'a malformed token is a 401 invalid_token',
+    options: 'base',
+    request: async () => ({ headers: { authorization: 'Bearer abc.def' } }),
+    status: 401,
+    body: { error: 'TOKEN_MALFORMED', message: /./ },
+    headers: { 'www-authenticate': /^Bearer error="invalid_token", error_description="[^"]+"$/, 'cache-control': 'no-store' },
+  },
+  {
+    description: 'an expired token is a 401 TOKEN_EXPIRED',
+    options: 'selfSigned',
+    request: async () => ({ headers: { authorization: `Bearer ${expiredToken}` } }),
+    status: 401,
+    body: { error: 'TOKEN_EXPIRED', message: /./ },
+    headers: { 'www-authenticate': /^Bearer error="invalid_token"/ },
+  },
+  {
+    description: 'a token for another API is a 401 AUDIENCE_INVALID that does not name the configured audience',
+    options: 'otherAudience',
+    request: () => bearer(),
+    status: 401,
+    body: { error: 'AUDIENCE_INVALID', message: /^(?!.*other\.example)/ },
+    headers: { 'www-authenticate': /^Bearer error="invalid_token"(?!.*other\.example)/ },
+  },
+  {
+    description: 'a token without the required scope is a 403 insufficient_scope naming the scope',
+    options: 'base',
+    request: () => bearer('write:data'),
+    status: 403,
+    body: { error: 'SCOPE_MISSING', message: /./ },
+    headers: { 'www-authenticate': /^Bearer error="insufficient_scope", error_description="[^"]+", scope="read:data"$/ },
+  },
+  {
+    description: 'a token for another organization is a 403 ORGANIZATION_INVALID',
+    options: 'organization',
+    request: async () => ({ headers: { authorization: `Bearer ${await logto.getToken({ organizationId: 'org_1' })}` } }),
+    status: 403,
+    body: { error: 'ORGANIZATION_INVALID', message: /./ },
+    headers: { 'www-authenticate': /^Bearer error="insufficient_scope"/ },
+  },
+  {
+    description: 'a JWKS that cannot be fetched is a 503 with Retry-After and no challenge',
+    options: 'jwksDown',
+    request: () => bearer(),
+    status: 503,
+    body: { error: 'JWKS_UNAVAILABLE', message: /./ },
+    headers: { 'retry-after': /^[1-9]\d*$/, 'www-authenticate': null, 'cache-control': 'no-store' },
+  },
+  {
+    description: 'a new guest gets a guest context and the guest cookie',
+    options: 'guest',
+    request: async () => ({}),
+    status: 200,
+    body: { userId: null, isAuthenticated: false, isGuest: true, guestId: '<uuid>' },
+    headers: { 'set-cookie': /^guest_logto_authtoken=[0-9a-f-]{36}; Path=\/; HttpOnly; SameSite=Lax$/ },
+  },
+  {
+    description: 'a returning guest keeps its id and gets no cookie',
+    options: 'guest',
+    request: async () => ({ headers: { cookie: `guest_logto_authtoken=${KNOWN_GUEST}` } }),
+    status: 200,
+    body: { userId: null, isAuthenticated: false, isGuest: true, guestId: KNOWN_GUEST },
+    headers: { 'set-cookie': null },
+  },
+  {
+    description: 'a CORS preflight passes unauthenticated',
+    options: 'base',
+    request: async () => ({ method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } }),
+    status: 200,
+    body: { auth: null },
+    headers: { 'www-authenticate': null },
+  },
+  {
+    description: 'a bad Cookie header with no token is a 401 TOKEN_MISSING',
+    options: 'base',
+    request: async () => ({ headers: { cookie: '%%%; ;;=; logto_authtoken; =x; a=%ZZ' } }),
+    status: 401,
+    body: { error: 'TOKEN_MISSING', message: /./ },
+    headers: { 'www-authenticate': 'Bearer' },
+  },
+];
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string | null>;
+}
+
+const COMPARED_HEADERS = ['www-authenticate', 'cache-control', 'retry-after', 'set-cookie'];
+
+async function ask(server: LoopbackServer, request: { method?: string; headers?: Record<string, string> }): Promise<Answer> {
+  const response = await fetch(`${server.url}/api/data`, { method: request.method ?? 'GET', headers: request.headers ?? {} });
+  const text = await response.text();
+  assert.ok(text !== '', `${server.url}: empty body with status ${response.status}`);
+  const headers: Record<string, string | null> = {};
+  for (const name of COMPARED_HEADERS) headers[name] = response.headers.get(name);
+  if (response.status >= 400) headers['content-type'] = response.headers.get('content-type');
+  return { status: response.status, body: normalise(JSON.parse(text)), headers };
+}
+
+// a new guest id is random: compare its shape, not its value
+function normalise(body: unknown): unknown {
+  if (body && typeof body === 'object' && 'guestId' in body && typeof body.guestId === 'string' && body.guestId !== KNOWN_GUEST && UUID.test(body.guestId)) return { ...body, guestId: '<uuid>' };
+  return body;
+}
+
+function assertMatches(actual: unknown, expected: unknown, where: string): void {
+  if (expected instanceof RegExp) return assert.match(String(actual), expected, where);
+  if (expected && typeof expected === 'object' && !Array.isArray(expected)) {
+    assert.ok(actual && typeof actual === 'object', `${where}: not an object`);
+    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${where}: keys`);
+    for (const [key, value] of Object.entries(expected)) assertMatches((actual as Record<string, unknown>)[key], value, `${where}.${key}`);
+    return;
+  }
+  assert.deepEqual(actual, expected, where);
+}
+
+describe('every adapter answers the same table the same way', () => {
+  const servers = new Map<string, LoopbackServer>();
+
+  before(async () => {
+    clearJwksCache();
+    logto = await startLogtoIssuer();
+    const key = await makeKey('ES384', 'conformance');
+    selfSigned = await startJwksServer([key.publicJwk]);
+    expiredToken = await mint(key, { iss: selfSigned.issuer, aud: logto.audience, expiresIn: -60 });
+    const base = { logtoUrl: logto.logtoUrl, audience: logto.audience, requiredScope: 'read:data' };
+    options.base = base;
+    options.guest = { ...base, allowGuest: true };
+    options.organization = { ...base, requiredOrganization: 'org_2' };
+    options.otherAudience = { ...base, audience: 'https://other.example/api' };
+    options.selfSigned = { logtoUrl: selfSigned.logtoUrl, audience: logto.audience };
+    options.jwksDown = { ...base, jwksUri: 'http://127.0.0.1:9/oidc/jwks' };
+    for (const adapter of ADAPTERS) {
+      for (const set of Object.keys(options) as OptionSet[]) {
+        // each adapter gets its own dead JWKS URL, so one adapter's backoff is not another's
+        const own = set === 'jwksDown' ? { ...options[set], jwksUri: `http://127.0.0.1:9/oidc/jwks?${encodeURIComponent(adapter.name)}` } : options[set];
+        servers.set(`${adapter.name}|${set}`, await adapter.serve(own));
+      }
+    }
+  });
+
+  after(async () => {
+    await Promise.all([...servers.values()].map((server) => server.close()));
+    await selfSigned?.close();
+    await logto?.close();
+  });
+
+  for (const vector of CASES) {
+    test(vector.description, async () => {
+      const request = await vector.request();
+      const answers = new Map<string, Answer>();
+      for (const adapter of ADAPTERS) {
+        const answer = await ask(servers.get(`${adapter.name}|${vector.options}`)!, request).catch((error: Error) => {
+          throw new Error(`${adapter.name}: ${error.message}`);
+        });
+        assert.equal(answer.status, vector.status, `${adapter.name}: status`);
+        assertMatches(answer.body, vector.body, `${adapter.name}: body`);
+        for (const [name, expected] of Object.entries(vector.headers)) {
+          if (expected === null) assert.equal(answer.headers[name], null, `${adapter.name}: ${name} must be absent`);
+          else assertMatches(answer.headers[name], expected, `${adapter.name}: ${name}`);
+        }
+        answers.set(adapter.name, answer);
+      }
+      // identical to the reference where the answer is ours
+      const reference = answers.get(ADAPTERS[0]!.name)!;
+      for (const [name, answer] of answers) {
+        if (vector.status >= 400) {
+          assert.deepEqual(answer.body, reference.body, `${name}: body differs from ${ADAPTERS[0]!.name}`);
+          const { 'retry-after': _a, ...ours } = answer.headers;
+          const { 'retry-after': _b, ...theirs } = reference.headers;
+          assert.deepEqual(ours, theirs, `${name}: headers differ from ${ADAPTERS[0]!.name}`);
+        } else {
+          assert.deepEqual(answer.body, reference.body, `${name}: body differs from ${ADAPTERS[0]!.name}`);
+        }
+      }
+    });
+  }
+});
