@@ -5,6 +5,7 @@ import { clearJwksCache } from '../dist/index.js';
 import { BENCH_ALGORITHMS, machine, setUp, type BenchAlgorithm } from './fixtures.ts';
 import { HTTP_ALGORITHMS, HTTP_VARIANTS, runHttp } from './http.ts';
 import { runHonoHttp } from './hono.ts';
+import { runFastifyHttp } from './fastify.ts';
 import { CONTENDERS, contenders, measure, MODES, warm, WORKLOADS, type Contender, type Workload } from './micro.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -38,6 +39,7 @@ try {
   clearJwksCache();
   const http = skipHttp ? undefined : await runHttp(fx);
   const hono = skipHttp || !algorithms.includes('ES384') ? undefined : await runHonoHttp(fx);
+  const fastify = skipHttp || !algorithms.includes('ES384') ? undefined : await runFastifyHttp(fx);
 
   const lines: string[] = [];
   lines.push(`Machine: ${await machine()}. Each cell: the best of ${ROUNDS} interleaved slices; ops/s, one process.`, '');
@@ -65,6 +67,7 @@ try {
     }
   }
   if (hono) lines.push('', ...hono);
+  if (fastify) lines.push('', ...fastify);
   lines.push('', `Total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s.`);
   console.log(lines.join('\n'));
 } finally {

@@ -26,7 +26,7 @@ export type AuthEvent =
   /** With nothing usable cached, a fetch failed: the JWKS is not asked again for `retryInMs` (what `Retry-After` says); `failures` in a row. */
   | { type: 'jwks-backoff'; jwksUri: string; retryInMs: number; failures: number }
   /** A verified token was refused because it, its user or its session was revoked. */
-  | { type: 'token-revoked'; by: 'jti' | 'sub' | 'sid'; sub: string | undefined }
+  | { type: 'token-revoked'; by: 'jti' | 'sub' | 'sid' | 'all'; sub: string | undefined }
   /** The shared store could not be read or written; the last known state keeps applying. */
   | { type: 'store-error'; operation: string; error: string };
 

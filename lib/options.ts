@@ -7,6 +7,7 @@
 import type { ExpectedClaims } from './jose/claims.js';
 import { isCookieName } from './request/cookies.js';
 import type { AuthEvent } from './events.js';
+import type { Store } from './stores/store.js';
 import { ALGORITHM_NAMES, isAlgorithm, type Algorithm } from './jose/jwk.js';
 
 /** Options for every entry point; the contract's table. */
@@ -85,6 +86,14 @@ export interface VerifyAuthOptions {
    */
   onEvent?: (event: AuthEvent) => void;
   /**
+   * A shared store (`stores/`): a verified JWKS is written to it and an
+   * instance with a cold cache reads it before asking Logto; the unknown-`kid`
+   * refetch cooldown is shared through it. A failing store never fails a
+   * request (Logto is asked instead; a `store-error` event is emitted).
+   * Default: none (each process fetches for itself).
+   */
+  store?: Store;
+  /**
    * Describe this API as an OAuth protected resource (RFC 9728): what
    * `resourceMetadataHandler` serves at `/.well-known/oauth-protected-resource`,
    * and the `resource_metadata="<url>"` every Bearer challenge then carries
@@ -111,7 +120,7 @@ export interface RevocationCheck {
    * `unavailable` when the list fails closed; `undefined` when they pass.
    * Synchronous, no I/O.
    */
-  check(payload: Readonly<Record<string, unknown>>): 'jti' | 'sub' | 'sid' | 'unavailable' | undefined;
+  check(payload: Readonly<Record<string, unknown>>): 'jti' | 'sub' | 'sid' | 'all' | 'unavailable' | undefined;
 }
 
 /** The parts of the RFC 9728 §2 document an app chooses; `authorization_servers` is always the issuer. */
@@ -176,6 +185,7 @@ export interface ResolvedOptions {
   csrfProtection: boolean;
   jwksRequestHeaders: Readonly<Record<string, string>> | undefined;
   onEvent: ((event: AuthEvent) => void) | undefined;
+  store: Store | undefined;
   resourceMetadata: ResolvedResourceMetadata | undefined;
   revocation: RevocationCheck | undefined;
 }
@@ -184,7 +194,7 @@ export interface ResolvedOptions {
 const OPTION_KEYS = [
   'logtoUrl', 'audience', 'cookieName', 'requiredScope', 'allowGuest', 'guestCookieName', 'requiredOrganization', 'tokenCache',
   'algorithms', 'clockTolerance', 'jwksCacheTtl', 'fetch', 'issuer', 'jwksUri', 'trustedOrigins', 'csrfProtection', 'maxTokenAge',
-  'jwksRequestHeaders', 'onEvent', 'resourceMetadata', 'revocation',
+  'jwksRequestHeaders', 'onEvent', 'store', 'resourceMetadata', 'revocation',
 ] as const satisfies readonly (keyof VerifyAuthOptions)[];
 
 interface Resolution {
@@ -304,6 +314,7 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
     csrfProtection: options.csrfProtection ?? DEFAULTS.csrfProtection,
     jwksRequestHeaders: headersOption(options.jwksRequestHeaders),
     onEvent: options.onEvent,
+    store: storeOption(options.store),
     resourceMetadata: resourceMetadataOption(options.resourceMetadata, audiences[0]!),
     revocation: options.revocation,
   });
@@ -367,6 +378,15 @@ function trustedOriginsOption(value: unknown): ReadonlySet<string> {
     }
     return url.origin;
   }));
+}
+
+function storeOption(value: unknown): Store | undefined {
+  if (value === undefined) return undefined;
+  const store = value as Partial<Store> | null;
+  if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.setIfAbsent !== 'function') {
+    throw new TypeError('logto-authkit: store must be a Store (get, set, setIfAbsent), e.g. memoryStore() or redisStore(client)');
+  }
+  return store as Store;
 }
 
 function headersOption(value: unknown): Readonly<Record<string, string>> | undefined {

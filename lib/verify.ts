@@ -94,8 +94,14 @@ async function verifyCredentials(credentials: RequestCredentials, options: Resol
     }
   }
   const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
-  if (bearer === undefined) throw new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header');
+  if (bearer === undefined) throw reportedAtRequest(options, new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header'));
   return verifyToken(bearer, options);
+}
+
+// the hook hears of a request without any token too (verifyToken reports every verdict on a token)
+function reportedAtRequest(options: ResolvedOptions, error: AuthError): AuthError {
+  if (options.onEvent) emit(options.onEvent, { type: 'rejected', code: error.code, status: error.status, stage: 'request', message: error.message, detail: error.detail });
+  return error;
 }
 
 // Cross-origin protection applies to a cookie-borne token only (a browser never

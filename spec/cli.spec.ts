@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startJwksServer, type JwksServer } from './helpers/jwks-server.ts';
 import { makeKey, mint, type MintOptions, type TestKey } from './helpers/keys.ts';
+import { describeIssuer } from '../bin/decode.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
@@ -369,6 +370,20 @@ describe('logto-authkit usage', () => {
     assert.match(stderr, /--audience is a verify option/);
   });
 
+  test('says the command is unknown without repeating an opaque token or a JWT passed in its place (exit 2)', async () => {
+    // 24 characters, a short opaque token: short words were repeated before
+    const short = OPAQUE_TOKEN.slice(0, 24);
+    const jwt = await tokenFor();
+    for (const token of [short, OPAQUE_TOKEN, jwt, 'inpsect']) {
+      for (const args of [[token], [token, '--json']]) {
+        const { exit, stdout, stderr } = await cli(args, { token });
+        assert.equal(exit, 2, token);
+        assert.match(stdout + stderr, /unknown command/);
+        assert.ok(!(stdout + stderr).includes(token), `the output repeats ${token}`);
+      }
+    }
+  });
+
   test('does not repeat an unknown option that may be a token starting with "-"', async () => {
     const token = `-${OPAQUE_TOKEN}`;
     const { exit, stderr } = await cli(['inspect', token], { token });
@@ -443,6 +458,78 @@ describe('logto-authkit inspect', () => {
     const { stdout } = await cli(['inspect', token], { token });
     assert.doesNotMatch(stdout, /[\u001b\u009b\r]/);
     assert.ok(stdout.includes('evil\\u001b[2J\\u009b31m\\u000dX'));
+  });
+
+  // Trojan Source (CVE-2021-42574): bidi controls make a terminal show text in another order than it is
+  test('escapes bidi control characters in claims and headers, in text and JSON, inspect and verify', async () => {
+    const BIDI = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c'];
+    const evil = `admin${BIDI.join('')}nimda`;
+    const token = await tokenFor({ claims: { sub: evil, client_id: evil, scope: `read:data ${evil}`, organization_id: evil }, aud: [AUDIENCE, evil] });
+    const runs = [
+      ['inspect', token],
+      ['inspect', token, '--json'],
+      ['verify', token, '--logto-url', server.logtoUrl, '--audience', AUDIENCE],
+      ['verify', token, '--logto-url', server.logtoUrl, '--audience', AUDIENCE, '--json'],
+      ['verify', token, '--logto-url', server.logtoUrl, '--audience', `https://other.example.test/${BIDI.join('')}`],
+    ];
+    for (const args of runs) {
+      const { stdout, stderr } = await cli(args, { token });
+      assert.doesNotMatch(stdout + stderr, /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/, args.slice(2).join(' '));
+      assert.ok((stdout + stderr).includes('\\u202e'), `${args.slice(2).join(' ')}: the escaped form is shown`);
+      if (args.includes('--json')) assert.equal(JSON.parse(stdout).ok !== undefined, true);
+    }
+    const json = JSON.parse((await cli(['inspect', token, '--json'], { token })).stdout);
+    assert.equal(json.payload.sub, evil, 'JSON escapes still parse to the claim as it is');
+  });
+});
+
+describe('describeIssuer', () => {
+  /** Runs `describeIssuer(iss)`, counting charCodeAt calls and the characters handed to any regular expression. */
+  function workOf(iss: string): { charCodeAt: number; regexChars: number; description: string } {
+    const charCodeAt = String.prototype.charCodeAt;
+    const regex = { exec: RegExp.prototype.exec, replace: RegExp.prototype[Symbol.replace], match: RegExp.prototype[Symbol.match], test: RegExp.prototype.test };
+    let calls = 0;
+    let regexChars = 0;
+    String.prototype.charCodeAt = function (this: string, index: number) {
+      calls++;
+      return charCodeAt.call(this, index);
+    };
+    const counted = <F extends (this: RegExp, input: string, ...rest: never[]) => unknown>(original: F) =>
+      function (this: RegExp, input: string, ...rest: never[]) {
+        regexChars += String(input).length;
+        return original.call(this, input, ...rest);
+      } as unknown as F;
+    RegExp.prototype.exec = counted(regex.exec);
+    RegExp.prototype[Symbol.replace] = counted(regex.replace as never);
+    RegExp.prototype[Symbol.match] = counted(regex.match as never);
+    RegExp.prototype.test = counted(regex.test);
+    try {
+      const { description } = describeIssuer(iss);
+      return { charCodeAt: calls, regexChars, description };
+    } finally {
+      String.prototype.charCodeAt = charCodeAt;
+      RegExp.prototype.exec = regex.exec;
+      RegExp.prototype[Symbol.replace] = regex.replace;
+      RegExp.prototype[Symbol.match] = regex.match;
+      RegExp.prototype.test = regex.test;
+    }
+  }
+
+  // the review: 40,000 slashes took 2.1 s through /\/+$/, which rescans the run from every position
+  test('reads a long iss with work linear in its length and no regular expression over it', () => {
+    for (const tail of ['x', '', '/oidc']) {
+      const small = workOf(`https://tenant.logto.app/${'/'.repeat(4_000)}${tail}`);
+      const large = workOf(`https://tenant.logto.app/${'/'.repeat(40_000)}${tail}`);
+      assert.equal(large.regexChars, 0, `${JSON.stringify(tail)}: ${large.regexChars} characters went through a regular expression`);
+      assert.ok(large.charCodeAt <= 40_010, `${JSON.stringify(tail)}: ${large.charCodeAt} charCodeAt calls`);
+      assert.ok(large.charCodeAt <= 11 * small.charCodeAt + 10, `${JSON.stringify(tail)}: ${small.charCodeAt} then ${large.charCodeAt}`);
+      assert.match(large.description, /^tenant on logto\.app \(Logto Cloud\)/);
+    }
+  });
+
+  test('still reads the tenant and notes an iss not ending in /oidc', () => {
+    assert.equal(describeIssuer('https://tenant.logto.app/oidc//').description, 'tenant on logto.app (Logto Cloud)');
+    assert.match(describeIssuer('https://tenant.logto.app/other').description, /does not end in \/oidc/);
   });
 });
 

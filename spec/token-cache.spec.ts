@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test';
+import type { AuthEvent } from '../lib/events.ts';
 import { clearJwksCache } from '../lib/keys/jwks-cache.ts';
 import {
   clearTokenCache,
@@ -55,6 +56,20 @@ async function remembered(jwt: string, opts: object): Promise<void> {
   await verifyLogtoToken(jwt, opts as Parameters<typeof verifyLogtoToken>[1]);
   await verifyLogtoToken(jwt, opts as Parameters<typeof verifyLogtoToken>[1]);
   assert.ok(tokenCacheUsage().entries > 0, 'the token is remembered');
+}
+
+/** Resolves `done` at the first `jwks-fetched` event after `arm()`, and one turn later (the cache has taken the keys). */
+function nextJwksFetch(): { onEvent: (event: AuthEvent) => void; arm: () => void; done: Promise<void> } {
+  let armed = false;
+  let resolve: () => void = () => {};
+  const done = new Promise<void>((r) => (resolve = r));
+  return {
+    onEvent: (event) => {
+      if (armed && event.type === 'jwks-fetched') setImmediate(resolve);
+    },
+    arm: () => void (armed = true),
+    done,
+  };
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, status = 401): Promise<void> {
@@ -144,13 +159,20 @@ describe('expiry with the current clock', () => {
 });
 
 describe('key rotation', () => {
-  test('stops serving a token once its key has left the JWKS at the next refresh', async () => {
-    const opts = options({ jwksCacheTtl: 1000 });
+  // stale-while-revalidate (CONTRACT.md, JWKS cache): past the TTL a request is
+  // answered from the keys at hand while the refresh runs; a removed key stops
+  // verifying once that refresh has succeeded, and the remembered token with it
+  test('stops serving a token once a refresh past the TTL shows its key gone', async () => {
+    const refreshed = nextJwksFetch();
+    const opts = options({ jwksCacheTtl: 1000, onEvent: refreshed.onEvent });
     const jwt = await token();
     await remembered(jwt, opts);
     const other = await makeKey('ES256', 'rotated-in');
     server.setKeys([other.publicJwk]);
-    mock.timers.tick(1000); // the JWKS is past its TTL: the hit must not outlive it
+    mock.timers.tick(1000); // the JWKS is past its TTL
+    refreshed.arm();
+    assert.equal((await verifyLogtoToken(jwt, opts)).userId, 'user_123', 'answered from the keys at hand');
+    await refreshed.done;
     await rejectsWith(verifyLogtoToken(jwt, opts), 'KEY_NOT_FOUND');
     assert.equal(tokenCacheUsage().entries, 0);
   });
@@ -166,16 +188,24 @@ describe('key rotation', () => {
   });
 
   test('verifies in full after the JWKS TTL even when the key stays, then serves from the cache again', async () => {
-    const opts = options({ jwksCacheTtl: 1000 });
+    const refreshed = nextJwksFetch();
+    const opts = options({ jwksCacheTtl: 1000, onEvent: refreshed.onEvent });
     const jwt = await token();
     await remembered(jwt, opts);
     const hits = server.hits();
     mock.timers.tick(1000);
+    refreshed.arm();
     await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, 3, 'not served from the cache past the TTL');
+    await refreshed.done;
     assert.equal(server.hits(), hits + 1, 'the JWKS was refreshed');
-    assert.equal(verifyCalls, 3);
+    // remembered again under the refreshed key (at most one more full verification), then served
     await verifyLogtoToken(jwt, opts);
-    assert.equal(verifyCalls, 3);
+    await verifyLogtoToken(jwt, opts);
+    const settled = verifyCalls;
+    assert.ok(settled <= 5, `${settled} signature checks`);
+    await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, settled);
   });
 });
 

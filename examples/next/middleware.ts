@@ -6,9 +6,8 @@ const options = { logtoUrl: process.env.LOGTO_URL!, audience: process.env.LOGTO_
 
 export function middleware(request: NextRequest) {
   return protectRequest(request, options, (auth) => {
-    const headers = new Headers(request.headers);
-    headers.set('x-user-id', auth.userId ?? ''); // set here, never taken from the client
-    return NextResponse.next({ request: { headers } });
+    request.headers.set('x-user-id', auth.userId ?? ''); // set here, never taken from the client
+    return NextResponse.next({ request: { headers: request.headers } });
   });
 }
 export const config = { matcher: '/api/edge/:path*' };

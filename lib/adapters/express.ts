@@ -3,13 +3,15 @@
  * and the middleware also runs on a bare `node:http` request and response.
  * @module
  */
-import { guardsFor, requirementError, type Requirement } from '../authorize/requirements.js';
+// ClaimPredicate and OrganizationSource are imported so the emitted .d.ts names the guards'
+// types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
+import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
 import type { AuthContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate } from '../verify.js';
-import { errorAnswer, guestSetCookie, type ChallengeOptions } from './http-answer.js';
+import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -55,6 +57,7 @@ export function createExpressAuthMiddleware(options: VerifyAuthOptions): Express
       if (outcome.error) return send(res, outcome.error, challenge);
       const cookie = guestSetCookie(outcome, resolved.guestCookieName);
       if (cookie !== undefined) appendHeader(res, 'set-cookie', cookie);
+      noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
       (req as WithAuth).auth = outcome.auth;
       next();
     }, next);
@@ -87,7 +90,7 @@ function expressGuard(requirement: Requirement<ExpressRequestLike>, name: string
     } catch (thrown) {
       return next(thrown); // a guard that reads a route parameter the route lacks
     }
-    if (error) return send(res, error);
+    if (error) return send(res, error, guardChallenge(auth, error));
     next();
   };
 }

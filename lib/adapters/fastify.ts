@@ -11,12 +11,19 @@
 // augmentation below resolves; TypeScript does not copy the directive into the
 // emitted .d.ts, so the published types never require fastify.
 /// <reference types="fastify" />
+// ClaimPredicate and OrganizationSource are imported so the emitted .d.ts names the guards'
+// types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
+import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
 import { unauthenticatedContext, type AuthContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';
 import { authenticate } from '../verify.js';
-import { errorAnswer, guestSetCookie } from './http-answer.js';
+import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+
+export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
+export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
+export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadata } from '../authorize/resource-metadata.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -75,6 +82,7 @@ export const FASTIFY_PLUGIN_NAME = 'logto-authkit';
  */
 export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHook {
   const resolved = resolveOptions(options, { fresh: true });
+  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
   return async function logtoAuth(request, reply) {
     if (isCorsPreflight(request.method, request.headers)) {
       request.auth = unauthenticatedContext();
@@ -84,17 +92,11 @@ export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHo
     // read the first of several same-named cookies, as every other adapter does.
     const input: RequestLike & { method: string } = { headers: request.headers, method: request.method, secure: request.protocol === 'https' };
     const outcome = await authenticate(input, resolved);
-    if (outcome.error) {
-      const answer = errorAnswer(outcome.error);
-      reply.code(answer.status);
-      for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
-      // sent before the hook's promise settles, so Fastify stops the chain here
-      reply.send(answer.body);
-      return;
-    }
+    if (outcome.error) return sendError(reply, outcome.error, challenge);
     // Fastify's reply.header appends to an existing set-cookie (RFC 9110 §5.3), so other cookies stay
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     if (cookie !== undefined) reply.header('set-cookie', cookie);
+    noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
     request.auth = outcome.auth;
   };
 }
@@ -122,3 +124,35 @@ export const fastifyLogtoAuth: FastifyLogtoAuthPlugin = Object.assign(
     [Symbol.for('plugin-meta')]: { fastify: '4.x || 5.x', name: FASTIFY_PLUGIN_NAME },
   },
 );
+
+/** A Fastify guard: a `preHandler` (or a later `onRequest`) hook after the auth hook. */
+export type FastifyGuard = (request: FastifyRequestLike & { params?: unknown }, reply: FastifyReplyLike) => Promise<void>;
+
+/**
+ * Per-route guards over the `request.auth` the auth hook set, with no second
+ * verification: `app.post('/admin', { preHandler: requireScopes('admin') }, handler)`.
+ * A failure replies like the auth hook: 401 `TOKEN_MISSING` for a guest, else
+ * a 403 (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`,
+ * `ACTOR_INVALID`) with `error="insufficient_scope"`. A guard with no auth
+ * before it throws (a 500): add the auth hook first. A CORS preflight passes.
+ * `{ param }` reads `request.params`; a function gets `request`.
+ */
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(fastifyGuard);
+
+function fastifyGuard(requirement: Requirement<FastifyRequestLike>, name: string): FastifyGuard {
+  return async function logtoGuard(request, reply) {
+    if (isCorsPreflight(request.method, request.headers)) return;
+    const auth = request.auth;
+    if (auth === undefined || auth === null) throw new Error(`logto-authkit: ${name}() found no request.auth: add the auth hook (createFastifyAuthHook or fastifyLogtoAuth) before the guard`);
+    const error = requirementError(auth, requirement, { raw: request, params: request.params as Record<string, unknown> | undefined, headers: request.headers });
+    if (error) sendError(reply, error, guardChallenge(auth, error));
+  };
+}
+
+function sendError(reply: FastifyReplyLike, error: Parameters<typeof errorAnswer>[0], challenge?: ChallengeOptions): void {
+  const answer = errorAnswer(error, challenge);
+  reply.code(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+  // sent before the hook's promise settles, so Fastify stops the chain here
+  reply.send(answer.body);
+}

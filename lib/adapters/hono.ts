@@ -4,12 +4,19 @@
  * @see https://hono.dev/docs/guides/middleware
  * @module
  */
+// ClaimPredicate and OrganizationSource are imported so the emitted .d.ts names the guards'
+// types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
+import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
 import { unauthenticatedContext, type AuthContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate } from '../verify.js';
-import { errorResponse, guestSetCookie } from './http-answer.js';
+import { errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
+
+export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
+export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
+export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadata } from '../authorize/resource-metadata.js';
 
 /**
  * The Hono `Env` the middleware fills: `new Hono<AuthEnv>()` types
@@ -41,6 +48,7 @@ export type HonoAuthMiddleware = (c: HonoContextLike, next: () => Promise<void>)
  */
 export function createHonoAuthMiddleware(options: VerifyAuthOptions): HonoAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
+  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
   return async function logtoAuth(c, next) {
     const request = c.req.raw;
     if (isCorsPreflight(request.method, request.headers)) {
@@ -48,11 +56,45 @@ export function createHonoAuthMiddleware(options: VerifyAuthOptions): HonoAuthMi
       return next();
     }
     const outcome = await authenticate(request as unknown as RequestLike, resolved);
-    if (outcome.error) return errorResponse(outcome.error);
+    if (outcome.error) return errorResponse(outcome.error, challenge);
+    noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
     c.set('auth', outcome.auth);
     await next();
     // after next(): the handler's response exists now; c.header copies it when its headers are immutable
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     if (cookie !== undefined) c.header('set-cookie', cookie, { append: true });
+  };
+}
+
+/** The parts of a Hono `Context` a guard reads. */
+export interface HonoGuardContextLike {
+  req: { raw: Request; param(): Record<string, string> };
+  get(key: 'auth'): AuthContext | undefined;
+}
+
+/** A Hono guard: `(c, next)`, after the auth middleware. */
+export type HonoGuard = (c: HonoGuardContextLike, next: () => Promise<void>) => Promise<Response | void>;
+
+/**
+ * Per-route guards over the `c.get('auth')` the auth middleware set, with no
+ * second verification: `app.use('/api/*', auth)`, then
+ * `app.post('/api/admin', requireScopes('admin'), handler)`. A failure answers
+ * like the auth middleware: 401 `TOKEN_MISSING` for a guest, else a 403
+ * (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`, `ACTOR_INVALID`)
+ * with `error="insufficient_scope"`. A guard with no auth before it throws
+ * (Hono's `onError`, a 500): mount the auth middleware first. A CORS preflight
+ * passes. `{ param }` reads `c.req.param()`; a function gets `c`.
+ */
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(honoGuard);
+
+function honoGuard(requirement: Requirement<HonoGuardContextLike>, name: string): HonoGuard {
+  return async function logtoGuard(c, next) {
+    const request = c.req.raw;
+    if (isCorsPreflight(request.method, request.headers)) return next();
+    const auth = c.get('auth');
+    if (auth === undefined) throw new Error(`logto-authkit: ${name}() found no c.get('auth'): mount the auth middleware (createHonoAuthMiddleware) before the guard`);
+    const error = requirementError(auth, requirement, { raw: c, params: c.req.param(), headers: request.headers });
+    if (error) return errorResponse(error, guardChallenge(auth, error));
+    return next();
   };
 }

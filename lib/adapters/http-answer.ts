@@ -8,6 +8,7 @@
  * @module
  */
 import type { AuthError, AuthErrorCode, AuthErrorStatus } from '../errors.js';
+import { emit, type AuthEvent } from '../events.js';
 import { serializeGuestCookie } from '../request/cookies.js';
 import type { AuthOutcome } from '../verify.js';
 
@@ -48,6 +49,35 @@ export function errorHeaders(error: AuthError, challenge?: ChallengeOptions): Re
 export interface ChallengeOptions {
   /** RFC 9728 §5.1 `resource_metadata`: the URL of the protected-resource metadata (`resolved.resourceMetadata?.url`). Default: omitted. */
   resourceMetadataUrl?: string | undefined;
+}
+
+// A guard sees the context, not the options the auth middleware was made with:
+// the middleware leaves what a guard needs from them beside the context (the
+// challenge's resource_metadata, the onEvent hook), so a guard's refusal points
+// at the metadata and reaches the hook too. Weak: it goes with the request.
+const forGuards = new WeakMap<object, GuardNotes>();
+
+/** What an auth middleware leaves for the guards after it. */
+export interface GuardNotes {
+  challenge: ChallengeOptions;
+  onEvent: ((event: AuthEvent) => void) | undefined;
+}
+
+/** Called by an auth middleware on success; kept only when there is something to pass on. */
+export function noteForGuards(auth: object, notes: GuardNotes): void {
+  if (notes.challenge.resourceMetadataUrl !== undefined || notes.onEvent !== undefined) forGuards.set(auth, notes);
+}
+
+/**
+ * For a guard that refuses `auth` with `error`: reports a `rejected` event
+ * (`stage: 'guard'`) to the auth middleware's `onEvent`, and returns the
+ * challenge options it left (`undefined` when it left none).
+ */
+export function guardChallenge(auth: object, error: AuthError): ChallengeOptions | undefined {
+  const notes = forGuards.get(auth);
+  if (notes === undefined) return undefined;
+  emit(notes.onEvent, { type: 'rejected', code: error.code, status: error.status, stage: 'guard', message: error.message, detail: error.detail });
+  return notes.challenge;
 }
 
 /** The whole answer for an error, for any framework: `{ status, headers, body }` (JSON text, `content-type` included). */

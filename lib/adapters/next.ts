@@ -6,14 +6,16 @@
  * next is not imported.
  * @module
  */
-import { guardsFor, requirementError, type Requirement } from '../authorize/requirements.js';
+// ClaimPredicate and OrganizationSource are imported so the emitted .d.ts names the guards'
+// types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
+import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
 import { unauthenticatedContext, type AuthContext } from '../context.js';
 import type { AuthErrorCode, AuthErrorStatus } from '../errors.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate } from '../verify.js';
-import { errorResponse, guestSetCookie } from './http-answer.js';
+import { errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
 
 // re-exported so a proxy built by hand needs this entry point alone
 export { errorResponse } from './http-answer.js';
@@ -90,7 +92,9 @@ export async function protectRequest(request: Request, options: VerifyAuthOption
   const resolved = resolveOptions(options);
   if (isCorsPreflight(request.method, request.headers)) return onAllowed?.(unauthenticatedContext());
   const outcome = await authenticate(request as unknown as RequestLike, resolved);
-  if (outcome.error) return errorResponse(outcome.error, { resourceMetadataUrl: resolved.resourceMetadata?.url });
+  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  if (outcome.error) return errorResponse(outcome.error, challenge);
+  noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
   const response = await onAllowed?.(outcome.auth);
   const cookie = guestSetCookie(outcome, resolved.guestCookieName);
   return cookie === undefined || response === undefined ? response : withHeader(response, 'set-cookie', cookie);
@@ -118,6 +122,7 @@ export function withAuth<Context = unknown, Req extends Request = Request>(handl
     if (isCorsPreflight(request.method, request.headers)) return handler(request, unauthenticatedContext(), context);
     const outcome = await authenticate(request as unknown as RequestLike, resolved);
     if (outcome.error) return errorResponse(outcome.error, challenge);
+    noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
     const response = await handler(request, outcome.auth, context);
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     return cookie === undefined ? response : withHeader(response, 'set-cookie', cookie);
@@ -153,7 +158,7 @@ export function withGuard<Context, Req extends Request>(requirement: Requirement
 export function guardResponse(request: Request, auth: AuthContext, requirement: Requirement<Request>): Response | undefined {
   if (isCorsPreflight(request.method, request.headers)) return undefined;
   const error = requirementError(auth, requirement, { raw: request, headers: request.headers });
-  return error === undefined ? undefined : errorResponse(error);
+  return error === undefined ? undefined : errorResponse(error, guardChallenge(auth, error));
 }
 
 function nextGuard(requirement: Requirement<Request>, name: string): NextGuard {
@@ -164,7 +169,7 @@ function nextGuard(requirement: Requirement<Request>, name: string): NextGuard {
       // Next 15 and 16 hand params as a promise, Next 14 as an object
       const params = (await (context as { params?: unknown } | undefined)?.params) as Record<string, unknown> | undefined;
       const error = requirementError(auth, requirement as Requirement<unknown>, { raw: request, params, headers: request.headers });
-      return error === undefined ? handler(request, auth, context) : errorResponse(error);
+      return error === undefined ? handler(request, auth, context) : errorResponse(error, guardChallenge(auth, error));
     };
 }
 

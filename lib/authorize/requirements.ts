@@ -63,10 +63,12 @@ export interface GuardRequest<Req = unknown> {
  * guest), `scopes` and `anyScope` (`SCOPE_MISSING`), `organization`
  * (`ORGANIZATION_INVALID`), `claims` (`CLAIM_INVALID`), `actor`
  * (`ACTOR_INVALID`). Throws `TypeError` for a requirement that needs the
- * request when none is given, or names a route parameter the route lacks.
- * Does not verify the token: `auth` must come from the library.
+ * request when none is given, names a route parameter the route lacks, or is
+ * malformed (`assertRequirement`). Does not verify the token: `auth` must come
+ * from the library.
  */
 export function checkRequirements<Req>(auth: AuthContext, requirement: Requirement<Req>, request?: GuardRequest<Req>): void {
+  assertRequirement(requirement as Requirement<unknown>);
   const error = requirementError(auth, requirement, request);
   if (error) throw error;
 }

@@ -53,6 +53,8 @@ interface JwksState {
   failures: number;
   /** With nothing usable cached, no JWKS request before this. */
   retryAt: number;
+  /** `keySet` was read from the shared store, not fetched by this instance. */
+  fromStore: boolean;
   /** The last failure, as the `cause` of a backed-off `JWKS_UNAVAILABLE`. */
   lastError: unknown;
   unknownKidRefetchAt: number;
@@ -76,8 +78,9 @@ export async function getKey(source: KeySource, alg: Algorithm, kid: string | un
   const keySet = await currentKeySet(state, source, now);
   let match = selectKey(keySet, alg, kid);
   let matchedIn = keySet;
-  // a kid we have not seen may be a key rotated in since our last fetch (unless that fetch was just now)
-  if (match === 'unknown-kid' && keySet === cached) {
+  // a kid we have not seen may be a key rotated in since our last fetch (unless
+  // that fetch was just now; keys read from the store may be older than that)
+  if (match === 'unknown-kid' && (keySet === cached || state.fromStore)) {
     const refreshed = await refetchForUnknownKid(state, source, now);
     if (refreshed) match = selectKey((matchedIn = refreshed), alg, kid);
   }
@@ -228,6 +231,7 @@ async function load(state: JwksState, source: KeySource, reason: JwksFetchReason
   }
   state.keySet = keySet;
   state.fetchedAt = Date.now();
+  state.fromStore = false;
   state.failures = 0;
   state.retryAt = -Infinity;
   state.lastError = undefined;
@@ -273,6 +277,7 @@ async function adoptSharedKeys(state: JwksState, source: KeySource): Promise<Key
   }
   state.keySet = keySet;
   state.fetchedAt = Math.min(shared.fetchedAt, Date.now()); // a date in the future must not make keys fresh for longer
+  state.fromStore = true;
   state.failures = 0;
   state.retryAt = -Infinity;
   return keySet;
@@ -296,7 +301,7 @@ function stateFor(jwksUri: string): JwksState {
     state.referenced = true;
     return state;
   }
-  state = { keySet: undefined, fetchedAt: -Infinity, failedAt: -Infinity, failures: 0, retryAt: -Infinity, lastError: undefined, unknownKidRefetchAt: -Infinity, pending: undefined, referenced: false };
+  state = { keySet: undefined, fetchedAt: -Infinity, failedAt: -Infinity, failures: 0, retryAt: -Infinity, fromStore: false, lastError: undefined, unknownKidRefetchAt: -Infinity, pending: undefined, referenced: false };
   states.set(jwksUri, state);
   if (states.size > MAX_CACHED_JWKS_URLS) evictLeastRecentlyUsed(state);
   return state;

@@ -27,9 +27,9 @@ export interface SharedJwks {
   jwks: string;
 }
 
-// one namespace per JWKS URL; the URL is public, so it may appear in a key
-const documentKey = (jwksUri: string) => `logto-authkit:jwks:${jwksUri}`;
-const cooldownKey = (jwksUri: string) => `logto-authkit:jwks-unknown-kid:${jwksUri}`;
+// one key per JWKS URL (the URL is public, so it may appear in a key); stores add their own prefix
+const documentKey = (jwksUri: string) => `jwks:${jwksUri}`;
+const cooldownKey = (jwksUri: string) => `jwks-unknown-kid:${jwksUri}`;
 
 /** The shared JWKS for `source.jwksUri`, or `undefined` (absent, unreadable, or the store failed). */
 export async function readSharedKeys(source: SharedKeySource): Promise<SharedJwks | undefined> {

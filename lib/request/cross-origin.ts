@@ -50,8 +50,7 @@ export function isUnsafeMethod(method: string): boolean {
  */
 export function assertSameOrigin(facts: CrossOriginFacts, trustedOrigins: ReadonlySet<string>): void {
   if (!isUnsafeMethod(facts.method)) return;
-  const origin = facts.origin === undefined ? undefined : parseOrigin(facts.origin);
-  if (origin !== undefined && trustedOrigins.has(origin.serialized)) return;
+  if (trustedOrigins.size > 0 && facts.origin !== undefined && trustedOrigins.has(parseOrigin(facts.origin)?.serialized ?? '')) return;
   if (facts.secFetchSite !== undefined) {
     // Fetch Metadata §2.1: the values are lower-case tokens; anything else is refused, not guessed at
     if (ALLOWED_SITES.has(facts.secFetchSite)) return;
@@ -59,6 +58,7 @@ export function assertSameOrigin(facts: CrossOriginFacts, trustedOrigins: Readon
   }
   if (facts.origin === undefined) return; // neither header: not a browser, so nothing rides on a cookie by itself
   if (facts.origin === 'null') throw rejection('the Origin header is null (an opaque origin)', 'Origin', facts.origin);
+  const origin = parseOrigin(facts.origin);
   if (origin === undefined) throw rejection('the Origin header is malformed', 'Origin', facts.origin);
   if (!isSameHostAndPort(origin, facts.host)) throw rejection("the Origin header's host and port differ from the request's Host", 'Origin', facts.origin);
 }

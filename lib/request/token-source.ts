@@ -74,12 +74,16 @@ export function readCredentials(input: AuthInput): RequestCredentials {
   }
   let parsed: Record<string, string> | undefined;
   const cookie = (name: string): string | undefined => {
-    // the raw header first: it keeps every duplicate in order, so the first one
-    // wins on every runtime (Next's RequestCookies keeps the last one)
-    parsed ??= parseCookieHeader(headerValue(input.headers, 'cookie') ?? '');
+    // the raw header, when there is one, is the only source: it keeps every
+    // duplicate in order, so the first one wins on every runtime (Next's
+    // RequestCookies keeps the last one, and reads "name" without "=" as "true")
+    if (parsed === undefined) {
+      const header = headerValue(input.headers, 'cookie');
+      if (header === undefined) return input.cookies ? cookieFromObject(input.cookies, name) : undefined;
+      parsed = parseCookieHeader(header);
+    }
     const value = parsed[name];
-    if (value !== undefined && value !== '') return value;
-    return input.cookies ? cookieFromObject(input.cookies, name) : undefined;
+    return value === '' ? undefined : value;
   };
   return {
     cookieToken: (cookieName) => (cookieName === undefined ? undefined : cookie(cookieName)),

@@ -15,6 +15,7 @@ const MESSAGES = Object.freeze({
   jti: 'the token was revoked',
   sub: "the token was issued before its user's tokens were revoked",
   sid: 'the session of the token was revoked',
+  all: 'the token was issued before every token of the tenant was revoked (a permission change)',
 });
 
 /**

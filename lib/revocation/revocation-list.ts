@@ -154,6 +154,15 @@ export class RevocationList implements RevocationCheck {
   }
 
   /**
+   * Revokes every token issued up to now, of every user: for a change whose
+   * users Logto does not name (a role's permissions changed). Clients get new
+   * tokens with the new permissions; tokens issued from the next second on pass.
+   */
+  revokeAll(): Promise<void> {
+    return this.revoke('all', '*');
+  }
+
+  /**
    * Marks `id` as seen for `ttlMs`, atomically across the fleet (the store's
    * set-if-absent): `true` when this call marked it first, `false` when it was
    * already seen (a replay). For webhook deliveries and logout tokens.

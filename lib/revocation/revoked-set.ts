@@ -8,8 +8,8 @@
  * @module
  */
 
-/** What a revocation names: a token (`jti`), a user (`sub`), or a session (`sid`). */
-export type RevokedBy = 'jti' | 'sub' | 'sid';
+/** What a revocation names: a token (`jti`), a user (`sub`), a session (`sid`), or every token issued before it (`all`). */
+export type RevokedBy = 'jti' | 'sub' | 'sid' | 'all';
 
 /** One revocation, as it travels through the store's feed. */
 export interface Revocation {
@@ -25,7 +25,7 @@ export interface Revocation {
 /** Longest id accepted, in characters: Logto's ids are 12 to 21, a UUID is 36. Bounds the memory of one entry. */
 export const MAX_REVOKED_ID_LENGTH = 256;
 
-const KINDS: ReadonlySet<string> = new Set(['jti', 'sub', 'sid']);
+const KINDS: ReadonlySet<string> = new Set(['jti', 'sub', 'sid', 'all']);
 
 /** The feed's text for a revocation (JSON, so an id may hold any character). */
 export function encodeRevocation(revocation: Revocation): string {
@@ -68,6 +68,8 @@ export class RevokedSet {
   private readonly tokens = new Map<string, number>();
   // sid → latest revocation time: a session Logto ended mints no new tokens, so every token of it is refused
   private readonly sessions = new Map<string, number>();
+  // every token issued at or before this second is refused (a change whose users are not named); -1: none
+  private allRevokedAt = -1;
 
   /** `keepSec`: the longest token lifetime accepted plus `toleranceSec` (the clock tolerance that lets a token live past `exp`). */
   constructor(
@@ -78,7 +80,9 @@ export class RevokedSet {
   /** Adds a revocation; applying one twice, or an older one after a newer, changes nothing. */
   apply(revocation: Revocation, nowSec: number): void {
     const { by, id, at } = revocation;
-    if (by === 'jti') {
+    if (by === 'all') {
+      if (at + this.keepSec > nowSec && at > this.allRevokedAt) this.allRevokedAt = at;
+    } else if (by === 'jti') {
       const until = revocation.exp === undefined ? at + this.keepSec : revocation.exp + this.toleranceSec;
       if (until > nowSec && !(this.tokens.get(id)! >= until)) this.tokens.set(id, until);
     } else if (at + this.keepSec > nowSec) {
@@ -93,6 +97,10 @@ export class RevokedSet {
    * or carries no `iat` (it could be older). No I/O; nothing to do when empty.
    */
   match(payload: Readonly<Record<string, unknown>>): RevokedBy | undefined {
+    if (this.allRevokedAt !== -1) {
+      const iat = payload.iat;
+      if (typeof iat !== 'number' || iat <= this.allRevokedAt) return 'all';
+    }
     if (this.users.size !== 0) {
       const sub = payload.sub;
       const revokedAt = typeof sub === 'string' ? this.users.get(sub) : undefined;
@@ -114,6 +122,7 @@ export class RevokedSet {
 
   /** Drops every entry that can no longer match a valid token. */
   sweep(nowSec: number): void {
+    if (this.allRevokedAt !== -1 && this.allRevokedAt + this.keepSec <= nowSec) this.allRevokedAt = -1;
     for (const [id, at] of this.users) if (at + this.keepSec <= nowSec) this.users.delete(id);
     for (const [id, at] of this.sessions) if (at + this.keepSec <= nowSec) this.sessions.delete(id);
     for (const [id, until] of this.tokens) if (until <= nowSec) this.tokens.delete(id);

@@ -69,6 +69,8 @@ export function memoryStore(): Store {
 
 function memoryFeed(): StoreFeed {
   const feeds = new Map<string, FeedEntry[]>();
+  // the window of the last append, so a read drops what Redis would have pruned
+  const keep = new Map<string, number>();
   const listeners = new Map<string, Set<(entry: string) => void>>();
   // a sequence, not a clock: the cursor never skips an entry, however the clock moves
   let seq = 0;
@@ -79,6 +81,7 @@ function memoryFeed(): StoreFeed {
       const kept = (feeds.get(name) ?? []).filter((item) => item.at > now - keepMs);
       kept.push({ seq: ++seq, at: now, entry });
       feeds.set(name, kept);
+      keep.set(name, keepMs);
       for (const listener of listeners.get(name) ?? []) {
         try {
           listener(entry);
@@ -88,7 +91,8 @@ function memoryFeed(): StoreFeed {
       }
     },
     async read(name: string, cursor: number): Promise<FeedPage> {
-      const items = (feeds.get(name) ?? []).filter((item) => item.seq >= cursor);
+      const oldest = Date.now() - (keep.get(name) ?? Infinity);
+      const items = (feeds.get(name) ?? []).filter((item) => item.seq >= cursor && item.at > oldest);
       return { entries: items.map((item) => item.entry), cursor: items.length === 0 ? cursor : items[items.length - 1]!.seq + 1 };
     },
     async subscribe(name: string, listener: (entry: string) => void) {

@@ -32,6 +32,18 @@ describe('bearerChallenge', () => {
     assert.equal(bearerChallenge(new AuthError('ORGANIZATION_INVALID', 'another organization')), 'Bearer error="insufficient_scope", error_description="another organization"');
   });
 
+  test('carries resource_metadata (RFC 9728 §5.1) when given, with and without an error attribute', () => {
+    const challenge = { resourceMetadataUrl: 'https://api.example.com/.well-known/oauth-protected-resource' };
+    assert.equal(bearerChallenge(new AuthError('TOKEN_MISSING', 'none'), challenge), 'Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"');
+    assert.equal(
+      bearerChallenge(new AuthError('TOKEN_EXPIRED', 'the token has expired'), challenge),
+      'Bearer error="invalid_token", error_description="the token has expired", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"',
+    );
+    const scope = new AuthError('SCOPE_MISSING', 'lacks write', { detail: { claim: 'scope', expected: ['write'], actual: [] } });
+    assert.equal(bearerChallenge(scope, challenge), 'Bearer error="insufficient_scope", error_description="lacks write", scope="write", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"');
+    assert.equal(errorAnswer(scope, challenge).headers['www-authenticate'], bearerChallenge(scope, challenge));
+  });
+
   test('drops quotes, backslashes and control characters from quoted-strings', () => {
     const value = bearerChallenge(new AuthError('TOKEN_MALFORMED', 'a "b" \\c\r\nSet-Cookie: x=1'));
     assert.equal(value, 'Bearer error="invalid_token", error_description="a b cSet-Cookie: x=1"');

@@ -8,7 +8,9 @@ import { after, describe, test } from 'node:test';
 import { exportJWK } from 'jose';
 import { AuthError } from '../../lib/errors.ts';
 import { JWKS_MAX_STALE_MS, JWKS_REFETCH_COOLDOWN_MS, JWKS_STALE_RETRY_MS } from '../../lib/keys/jwks-cache.ts';
+import type { AuthEvent } from '../../lib/events.ts';
 import { verifyLogtoToken } from '../../lib/verify.ts';
+import { recordEvents } from '../helpers/event-recorder.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
 import { makeKey, mint, type TestKey } from '../helpers/keys.ts';
 
@@ -26,7 +28,7 @@ async function jwksServer(keys: object[] = [good.publicJwk]): Promise<JwksServer
 }
 
 /** `verified`, or the AuthError as `CODE status`; anything else is rethrown. */
-async function outcome(token: string, server: JwksServer, extra: { jwksCacheTtl?: number } = {}): Promise<string> {
+async function outcome(token: string, server: JwksServer, extra: { jwksCacheTtl?: number; onEvent?: (event: AuthEvent) => void } = {}): Promise<string> {
   try {
     await verifyLogtoToken(token, { logtoUrl: server.logtoUrl, audience: AUDIENCE, ...extra });
     return 'verified';
@@ -111,19 +113,24 @@ describe('a hostile JWKS endpoint on refresh, with good keys cached', () => {
     test(`keeps verifying with the cached keys, asking again at most once per ${JWKS_STALE_RETRY_MS / 1000} s, when the endpoint ${description}`, async (t) => {
       const [server, target] = [await jwksServer(), await jwksServer()];
       const token = await tokenFor(server);
+      const hook = recordEvents();
+      const options = { jwksCacheTtl: 1000, onEvent: hook.onEvent };
       t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
-      assert.equal(await outcome(token, server, { jwksCacheTtl: 1000 }), 'verified');
+      assert.equal(await outcome(token, server, options), 'verified');
       assert.equal(server.hits(), 1);
 
       server.setHandler(handler(target));
-      t.mock.timers.tick(1001); // past the TTL: the next request refreshes and fails
-      assert.equal(await outcome(token, server, { jwksCacheTtl: 1000 }), 'verified');
-      assert.equal(await outcome(token, server, { jwksCacheTtl: 1000 }), 'verified');
+      t.mock.timers.tick(1001); // past the TTL: the next request starts a refresh, which fails
+      assert.equal(await outcome(token, server, options), 'verified');
+      await hook.until('jwks-fetched', 2);
+      assert.equal(await outcome(token, server, options), 'verified');
       assert.equal(server.hits(), 2);
       t.mock.timers.tick(JWKS_STALE_RETRY_MS);
-      assert.equal(await outcome(token, server, { jwksCacheTtl: 1000 }), 'verified');
+      assert.equal(await outcome(token, server, options), 'verified');
+      await hook.until('jwks-fetched', 3);
       assert.equal(server.hits(), 3);
       assert.equal(target.hits(), 0);
+      assert.deepEqual(hook.events.filter((event) => event.type === 'jwks-fetched').map((event) => event.type === 'jwks-fetched' && event.ok), [true, false, false]);
     });
   }
 
@@ -151,14 +158,27 @@ describe('a JWKS endpoint that never finishes', { concurrency: true }, () => {
       assert.equal(server.hits(), 1);
     });
 
-    // jwksCacheTtl 0: every request is a refresh, so no clock needs moving
-    test(`keeps verifying with the cached keys after the 5 s fetch timeout when a refresh ${description.replace('the endpoint ', '')}`, { timeout: 30_000 }, async () => {
+    // jwksCacheTtl 0: every request finds the keys stale, so no clock needs moving
+    test(`answers every request from the cached keys, none waiting, while a refresh ${description.replace('the endpoint ', '')}`, { timeout: 30_000 }, async () => {
       const server = await jwksServer();
       const token = await tokenFor(server);
-      assert.equal(await outcome(token, server, { jwksCacheTtl: 0 }), 'verified');
-      server.setHandler(handler);
-      assert.equal(await outcome(token, server, { jwksCacheTtl: 0 }), 'verified');
-      assert.equal(await outcome(token, server, { jwksCacheTtl: 0 }), 'verified'); // within the retry pause: no new request
+      const hook = recordEvents();
+      assert.equal(await outcome(token, server, { jwksCacheTtl: 0, onEvent: hook.onEvent }), 'verified');
+      let arrived: () => void = () => {};
+      const refreshArrived = new Promise<void>((resolve) => (arrived = resolve));
+      server.setHandler((req, res) => {
+        arrived();
+        handler(req, res);
+      });
+      assert.equal(await outcome(token, server, { jwksCacheTtl: 0, onEvent: hook.onEvent }), 'verified');
+      await refreshArrived;
+      for (let i = 0; i < 10; i++) assert.equal(await outcome(token, server, { jwksCacheTtl: 0, onEvent: hook.onEvent }), 'verified');
+      // all eleven answered while the one refresh was still unfinished at the issuer
+      assert.equal(server.hits(), 2);
+      assert.deepEqual(hook.types().filter((type) => type.startsWith('jwks')), ['jwks-fetched', ...Array(11).fill('jwks-stale-served')]);
+      // the refresh ends by the library's own 5 s timeout, as a failure; the keys keep answering
+      await hook.until('jwks-fetched', 2);
+      assert.equal(await outcome(token, server, { jwksCacheTtl: 0, onEvent: hook.onEvent }), 'verified'); // within the retry pause: no new request
       assert.equal(server.hits(), 2);
     });
   }

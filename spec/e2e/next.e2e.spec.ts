@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
 import { makeKey, mint, type TestKey } from '../helpers/keys.ts';
-import { buildLibrary, buildNextApp, NEXT15_APP, startNextApp, typecheckNextApp, type NextServer } from '../helpers/next-app.ts';
+import { buildLibrary, buildNextApp, NEXT15_APP, startNextApp, typecheckNextApp, type NextBuild, type NextServer } from '../helpers/next-app.ts';
 
 const AUDIENCE = 'https://api.example.com';
 const BUILD_TIMEOUT_MS = 300_000;
@@ -19,6 +19,7 @@ let key: TestKey;
 let jwks: JwksServer;
 let outage: JwksServer;
 let rotation: JwksServer;
+let build: NextBuild | undefined;
 let app: NextServer | undefined;
 
 before(
@@ -39,14 +40,15 @@ before(
       LOGTO_ROTATION_URL: rotation.logtoUrl,
     };
     await buildLibrary();
-    await buildNextApp(NEXT15_APP, env);
-    app = await startNextApp(NEXT15_APP, env);
+    build = await buildNextApp(NEXT15_APP, env);
+    app = await startNextApp(build, env);
   },
   { timeout: BUILD_TIMEOUT_MS },
 );
 
 after(async () => {
   await app?.stop();
+  build?.remove();
   await Promise.all([jwks?.close(), outage?.close(), rotation?.close()]);
 });
 
@@ -141,7 +143,7 @@ describe('withAuth route in guest mode', () => {
 
 describe('middleware.ts with protectRequest (edge runtime)', () => {
   test('is built as edge middleware', () => {
-    const manifest = JSON.parse(readFileSync(join(NEXT15_APP.dir, '.next/server/middleware-manifest.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(build!.dir, '.next/server/middleware-manifest.json'), 'utf8'));
     assert.deepEqual(manifest.sortedMiddleware, ['/']);
     assert.equal(manifest.middleware['/'].name, 'middleware');
   });
@@ -183,7 +185,7 @@ describe('middleware.ts with protectRequest (edge runtime)', () => {
 
 describe('type-checking', () => {
   test('the app, written for strict mode, also type-checks under strict: false', { timeout: BUILD_TIMEOUT_MS }, async () => {
-    await typecheckNextApp(NEXT15_APP, false);
+    await typecheckNextApp(build!, false);
   });
 });
 

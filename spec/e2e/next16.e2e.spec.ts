@@ -13,7 +13,7 @@ import express from 'express';
 import { createExpressAuthMiddleware } from '../../lib/adapters/express.ts';
 import { startLogtoIssuer, type LogtoIssuer } from '../helpers/logto-issuer.ts';
 import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
-import { buildLibrary, buildNextApp, NEXT15_APP, NEXT16_APP, ROOT, startNextApp, typecheckNextApp, type NextServer } from '../helpers/next-app.ts';
+import { buildLibrary, buildNextApp, NEXT15_APP, NEXT16_APP, ROOT, startNextApp, typecheckNextApp, type NextBuild, type NextServer } from '../helpers/next-app.ts';
 
 const BUILD_TIMEOUT_MS = 300_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -21,6 +21,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ERROR_HEADERS = ['www-authenticate', 'content-type', 'cache-control'];
 
 let logto: LogtoIssuer;
+let build: NextBuild | undefined;
 let app: NextServer | undefined;
 let expressApp: LoopbackServer | undefined;
 
@@ -34,14 +35,15 @@ before(
     api.get('/api/profile', createExpressAuthMiddleware({ logtoUrl: logto.logtoUrl, audience: logto.audience, requiredScope: 'read:data' }), (req, res) => res.json({}));
     expressApp = await serveOnLoopback(api);
     await buildLibrary();
-    await buildNextApp(NEXT16_APP, env);
-    app = await startNextApp(NEXT16_APP, env);
+    build = await buildNextApp(NEXT16_APP, env);
+    app = await startNextApp(build, env);
   },
   { timeout: BUILD_TIMEOUT_MS },
 );
 
 after(async () => {
   await app?.stop();
+  build?.remove();
   await expressApp?.close();
   await logto?.close();
 });
@@ -112,7 +114,7 @@ describe('route handler with withAuth (Node runtime)', () => {
 
 describe('proxy.ts with protectRequest (Node runtime)', () => {
   test('is built as a Node proxy, not edge middleware', () => {
-    const functions = JSON.parse(readFileSync(join(NEXT16_APP.dir, '.next/server/functions-config-manifest.json'), 'utf8'));
+    const functions = JSON.parse(readFileSync(join(build!.dir, '.next/server/functions-config-manifest.json'), 'utf8'));
     assert.equal(functions.functions['/_middleware']?.runtime, 'nodejs');
   });
 
@@ -208,7 +210,7 @@ describe('route handler with verifyNextAuth (the README snippet)', () => {
 
 describe('type-checking', () => {
   test('the app, built under the non-strict tsconfig next build writes, also type-checks under strict', { timeout: BUILD_TIMEOUT_MS }, async () => {
-    await typecheckNextApp(NEXT16_APP, true);
+    await typecheckNextApp(build!, true);
   });
 });
 

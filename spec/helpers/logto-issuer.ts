@@ -21,6 +21,8 @@ export interface LogtoIssuerOptions {
   port?: number;
   /** Logto organizations the test client belongs to (default `org_1`, `org_2`). */
   organizations?: string[];
+  /** A second API resource whose access tokens live one second (to get real expired tokens). */
+  shortLivedAudience?: string;
   /** Enables back-channel logout for a second client (`web-app`) whose logout endpoint is this URL. */
   backchannelLogoutUri?: string;
 }
@@ -42,7 +44,11 @@ export interface LogtoIssuer {
   /** How many GET /oidc/jwks requests the server has answered. */
   jwksHits(): number;
   /** A real access token from POST /oidc/token (client_credentials). Rejects with the OAuth error on a non-200. */
-  getToken(opts?: { scope?: string; resource?: string; organizationId?: string }): Promise<string>;
+  /**
+   * `roles`: custom claims, as Logto's custom-claims script adds them (`roles: [...]`);
+   * `actor`: the `act: { sub }` claim (RFC 8693 §4.1) of a Logto token-exchange token.
+   */
+  getToken(opts?: { scope?: string; resource?: string; organizationId?: string; roles?: string[]; actor?: string }): Promise<string>;
   /** Like Logto: an organization token (`aud` = `urn:logto:organization:<id>`) for organization permissions. */
   getOrganizationToken(organizationId: string, opts?: { scope?: string }): Promise<string>;
   /** Publish a new signing key first (new kid), keeping the old ones after it; new tokens use the new key. */
@@ -214,6 +220,9 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
             getResourceServerInfo: (_ctx: unknown, indicator: string) => {
               // Logto's organization tokens: the resource is urn:logto:organization:<id>
               const organization = organizations.find((id) => indicator === `${ORGANIZATION_URN}${id}`);
+              if (opts.shortLivedAudience !== undefined && indicator === opts.shortLivedAudience) {
+                return { scope: scopes.join(' '), audience: indicator, accessTokenFormat: 'jwt', accessTokenTTL: 1, jwt: { sign: { alg } } };
+              }
               if (indicator !== audience && !organization) throw new errors.InvalidTarget();
               const scope = organization ? ORGANIZATION_SCOPES.join(' ') : scopes.join(' ');
               return { scope, audience: indicator, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg } } };
@@ -223,21 +232,31 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
         // Logto's organization-level API resources: a token for the API resource
         // that also names the organization it was asked for (organization_id).
         // The token endpoint knows no such parameter, so it is read from the raw body.
+        // Custom claims (Logto's custom-claims script) and the actor of a token-exchange
+        // token come the same way: test-only body parameters roles and actor.
         extraTokenClaims: (ctx: { oidc?: { body?: Record<string, unknown> } }) => {
-          const organization = ctx.oidc?.body?.organization_id;
-          return typeof organization === 'string' && organizations.includes(organization) ? { organization_id: organization } : undefined;
+          const { organization_id: organization, roles, actor } = ctx.oidc?.body ?? {};
+          const claims: Record<string, unknown> = {};
+          if (typeof organization === 'string' && organizations.includes(organization)) claims.organization_id = organization;
+          if (typeof roles === 'string') claims.roles = roles === '' ? [] : roles.split(' ');
+          if (typeof actor === 'string') claims.act = { sub: actor };
+          return Object.keys(claims).length > 0 ? claims : undefined;
         },
-        ttl: { ClientCredentials: 3600 },
+        // the short-lived resource's tokens expire after a second (oidc-provider takes a client
+        // credentials token's lifetime from here, not from the resource server's accessTokenTTL)
+        ttl: { ClientCredentials: (_ctx: unknown, token: { aud?: unknown }) => (opts.shortLivedAudience !== undefined && token.aud === opts.shortLivedAudience ? 1 : 3600) },
       });
       current = provider;
       handle = provider.callback();
     });
   await install();
 
-  async function getToken({ scope = scopes.join(' '), resource = audience, organizationId }: { scope?: string; resource?: string; organizationId?: string } = {}): Promise<string> {
+  async function getToken({ scope = scopes.join(' '), resource = audience, organizationId, roles, actor }: { scope?: string; resource?: string; organizationId?: string; roles?: string[]; actor?: string } = {}): Promise<string> {
     const body = new URLSearchParams({ grant_type: 'client_credentials', resource });
     if (scope) body.set('scope', scope);
     if (organizationId) body.set('organization_id', organizationId);
+    if (roles) body.set('roles', roles.join(' '));
+    if (actor) body.set('actor', actor);
     const credentials = Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64');
     const response = await fetch(`${issuer}/token`, {
       method: 'POST',

@@ -2,10 +2,13 @@
 // specs: examples/next on Next 15 (the repository's `next`) and examples/next16
 // on Next 16 (the repository's `next16` alias). Both import `logto-authkit/next`
 // by package self-reference, so they run against dist/ as an installed copy would.
+// Each run builds a copy of the app in tmp/ (ignored by git), so two test runs
+// at once never build into one .next folder, and next build never rewrites a
+// tracked file (next-env.d.ts, tsconfig.json).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const READY_TIMEOUT_MS = 60_000;
@@ -38,24 +41,30 @@ export async function buildLibrary(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/adapters/next.js'))) throw new Error('node build.mjs did not write dist/adapters/next.js');
 }
 
+/** A copy of an example app for one test run: built, started and removed by that run alone. */
+export interface NextBuild {
+  app: NextApp;
+  /** tmp/<app>-<pid>, inside the repository so `logto-authkit` still resolves to it by self-reference. */
+  dir: string;
+  /** Removes the copy and its build. */
+  remove(): void;
+}
+
 /**
- * Makes `next` resolve to the app's Next.js major inside the app. Next 15 is
- * the root's `node_modules/next`: nothing to do. For Next 16, the app gets its
+ * Copies the app's sources (not .next, not node_modules) to tmp/ and makes
+ * `next` resolve to the app's Next.js major inside the copy. Next 15 is the
+ * root's `node_modules/next`: nothing to do. For Next 16, the copy gets its
  * own node_modules/next, a tree of hard links to node_modules/next16 (no disk
  * copy). A symlink is not enough: Next 16 and Turbopack resolve it to its real
  * path, node_modules/next16, where `require('next/...')` finds Next 15 and
  * Turbopack's import rewriting expects a folder named `next`.
  */
-export function linkNext(target: NextApp): void {
-  if (isRootNext(target)) return;
-  const linked = join(target.dir, 'node_modules/next');
-  if (existsSync(join(linked, 'package.json')) && statSync(join(linked, 'package.json')).ino === statSync(join(target.nextDir, 'package.json')).ino) return;
-  // linked beside and renamed into place, so a reader never sees half a tree
-  const scratch = `${linked}.tmp-${process.pid}`;
-  rmSync(scratch, { recursive: true, force: true });
-  linkTree(target.nextDir, scratch);
-  rmSync(linked, { recursive: true, force: true });
-  renameSync(scratch, linked);
+export function copyNextApp(app: NextApp): NextBuild {
+  const dir = join(ROOT, 'tmp', `${basename(app.dir)}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(app.dir, dir, { recursive: true, filter: (source) => !/[\\/](\.next|node_modules)$/.test(source) });
+  if (!isRootNext(app)) linkTree(app.nextDir, join(dir, 'node_modules/next'));
+  return { app, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function linkTree(from: string, to: string): void {
@@ -74,10 +83,16 @@ function linkTree(from: string, to: string): void {
   }
 }
 
-/** `next build <app>` with `env` (route modules are loaded, and their options checked, at build time). */
-export async function buildNextApp(target: NextApp, env: Record<string, string>): Promise<void> {
-  linkNext(target);
-  await run(process.execPath, [nextBin(target), 'build', target.dir], nextEnv(env));
+/** `next build` of a copy of the app with `env` (route modules are loaded, and their options checked, at build time). */
+export async function buildNextApp(app: NextApp, env: Record<string, string>): Promise<NextBuild> {
+  const build = copyNextApp(app);
+  try {
+    await run(process.execPath, [nextBin(build), 'build', build.dir], nextEnv(env));
+    return build;
+  } catch (error) {
+    build.remove();
+    throw error;
+  }
 }
 
 export interface NextServer {
@@ -86,11 +101,9 @@ export interface NextServer {
 }
 
 /** `next start` on 127.0.0.1 and a free port, resolved once `readyPath` answers HTTP. */
-export async function startNextApp(target: NextApp, env: Record<string, string>, readyPath = '/api/profile'): Promise<NextServer> {
-  // the data cache lives on disk across runs; start each run with it empty
-  rmSync(join(target.dir, '.next/cache/fetch-cache'), { recursive: true, force: true });
+export async function startNextApp(build: NextBuild, env: Record<string, string>, readyPath = '/api/profile'): Promise<NextServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [nextBin(target), 'start', target.dir, '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(process.execPath, [nextBin(build), 'start', build.dir, '-H', '127.0.0.1', '-p', String(port)], {
     cwd: ROOT,
     env: nextEnv(env),
     detached: true, // its own process group, so stop() ends next and any worker it forks
@@ -130,18 +143,18 @@ export async function startNextApp(target: NextApp, env: Record<string, string>,
  * `strict` (after `next build`, which wrote the route types it includes).
  * Rejects with tsc's output on an error.
  */
-export async function typecheckNextApp(target: NextApp, strict: boolean): Promise<void> {
+export async function typecheckNextApp(build: NextBuild, strict: boolean): Promise<void> {
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  await run(process.execPath, [tsc, '-p', join(target.dir, 'tsconfig.json'), '--noEmit', '--incremental', 'false', '--strict', String(strict)], process.env);
+  await run(process.execPath, [tsc, '-p', join(build.dir, 'tsconfig.json'), '--noEmit', '--incremental', 'false', '--strict', String(strict)], process.env);
 }
 
 function isRootNext(target: NextApp): boolean {
   return target.nextDir === join(ROOT, 'node_modules/next');
 }
 
-// Next 16 runs from the app's own node_modules/next, so every `next/...` inside resolves to it
-function nextBin(target: NextApp): string {
-  return join(isRootNext(target) ? target.nextDir : join(target.dir, 'node_modules/next'), 'dist/bin/next');
+// Next 16 runs from the copy's own node_modules/next, so every `next/...` inside resolves to it
+function nextBin(build: NextBuild): string {
+  return join(isRootNext(build.app) ? build.app.nextDir : join(build.dir, 'node_modules/next'), 'dist/bin/next');
 }
 
 function nextEnv(env: Record<string, string>): NodeJS.ProcessEnv {

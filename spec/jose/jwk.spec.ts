@@ -95,3 +95,28 @@ describe('parsePublicJwk', () => {
     await assert.rejects(importPublicKey(parsed, 'ES384'));
   });
 });
+
+describe('parsePublicJwk and key_ops (RFC 7517 §4.3)', () => {
+  const vectors: { description: string; keyOps: unknown; usable: boolean }[] = [
+    { description: 'absent', keyOps: undefined, usable: true },
+    { description: '["verify"]', keyOps: ['verify'], usable: true },
+    { description: '["sign", "verify"]', keyOps: ['sign', 'verify'], usable: true },
+    { description: '["verify", "verify"] (a duplicate)', keyOps: ['verify', 'verify'], usable: false },
+    { description: '[null, "verify"] (a non-string)', keyOps: [null, 'verify'], usable: false },
+    { description: '[1, "verify"] (a number)', keyOps: [1, 'verify'], usable: false },
+    { description: '[["verify"]] (nested)', keyOps: [['verify']], usable: false },
+    { description: '["sign"] (no verify)', keyOps: ['sign'], usable: false },
+    { description: '[] (nothing allowed)', keyOps: [], usable: false },
+    { description: '"verify" (a string, not an array)', keyOps: 'verify', usable: false },
+    { description: '{ 0: "verify" } (an object)', keyOps: { 0: 'verify' }, usable: false },
+    { description: 'null', keyOps: null, usable: false },
+    { description: '["Verify"] (case matters)', keyOps: ['Verify'], usable: false },
+  ];
+  for (const { description, keyOps, usable } of vectors) {
+    test(`${usable ? 'keeps' : 'drops'} a key whose key_ops is ${description}`, async () => {
+      const ec = (await makeKey('ES384')).publicJwk;
+      const jwk = keyOps === undefined ? { ...ec } : { ...ec, key_ops: keyOps };
+      assert.equal(parsePublicJwk(jwk) !== undefined, usable);
+    });
+  }
+});

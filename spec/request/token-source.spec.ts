@@ -113,6 +113,12 @@ describe('readCredentials', () => {
     assert.equal(tokenOf({ headers: { cookie: 'logto_authtoken=first; logto_authtoken=second' }, cookies: { logto_authtoken: 'second' } }), 'first');
   });
 
+  test('reads the Cookie header alone when there is one: a NextRequest reads a name without "=" as "true"', () => {
+    const request = new NextRequest('https://api.example.com/x', { headers: { cookie: '%%%; ;;=; logto_authtoken; =x; a=%ZZ' } });
+    assert.equal(request.cookies.get('logto_authtoken')?.value, 'true'); // what Next itself does
+    assert.equal(readCredentials(request as unknown as Input).cookieToken('logto_authtoken'), undefined);
+  });
+
   test('answers TOKEN_MALFORMED for two Authorization fields on a real Node request, whose headers keep the first', async () => {
     const raw = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${T}\r\nAuthorization: Bearer other.x.y\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
     const seen = await withNodeRequest(raw, (req) => ({ first: req.headers.authorization, code: codeOf(() => readCredentials(req as unknown as Input).bearerToken()) }));
