@@ -10,13 +10,16 @@ import express4 from 'express4';
 import { getRequestListener } from '@hono/node-server';
 import { NextRequest } from 'next/server.js';
 import { createExpressAuthMiddleware, type WithAuth } from '../../lib/adapters/express.ts';
-import { withAuth } from '../../lib/adapters/next.ts';
+import { Hono } from 'hono';
+import { createHonoAuthMiddleware, type AuthEnv } from '../../lib/adapters/hono.ts';
+import { protectRequest, withAuth } from '../../lib/adapters/next.ts';
 import type { AuthContext } from '../../lib/context.ts';
 import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import type { VerifyAuthOptions } from '../../lib/options.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
 import { makeKey, mint } from '../helpers/keys.ts';
 import { startLogtoIssuer, type LogtoIssuer } from '../helpers/logto-issuer.ts';
+import { serveHonoOnLoopback, startHonoWorker } from '../helpers/hono.ts';
 import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
 
 /** What every adapter's handler answers once let through: the same JSON everywhere. */
@@ -29,6 +32,8 @@ function echo(auth: AuthContext | undefined): { userId: string | null; isAuthent
 export interface AdapterUnderTest {
   name: string;
   serve(options: VerifyAuthOptions): Promise<LoopbackServer>;
+  /** One server for every option set at once, each under its own base URL (a Worker takes its options as a binding). */
+  serveAll?(sets: Record<string, VerifyAuthOptions>): Promise<Record<string, LoopbackServer>>;
 }
 
 const expressLike = (name: string, create: () => express.Express): AdapterUnderTest => ({
@@ -67,6 +72,46 @@ const nextWithAuth: AdapterUnderTest = {
   },
 };
 
+const honoOnNode: AdapterUnderTest = {
+  name: 'Hono on Node',
+  serve: (options) => {
+    const app = new Hono<AuthEnv>();
+    app.use('/api/data', createHonoAuthMiddleware(options));
+    app.all('/api/data', (c) => c.json(echo(c.var.auth.isAuthenticated || c.var.auth.isGuest ? c.var.auth : undefined)));
+    return serveHonoOnLoopback(app);
+  },
+};
+
+const honoOnWorkerd: AdapterUnderTest = {
+  name: 'Hono on workerd',
+  serve: () => Promise.reject(new Error('served through serveAll')),
+  async serveAll(sets) {
+    const worker = await startHonoWorker(new URL('./fixtures/conformance-worker.mjs', import.meta.url).pathname, { OPTIONS: JSON.stringify(sets) });
+    let closed = false;
+    const close = async () => {
+      if (!closed) await worker.close();
+      closed = true;
+    };
+    return Object.fromEntries(Object.keys(sets).map((set) => [set, { url: `${worker.url}/${set}`, close }]));
+  },
+};
+
+const nextProxy: AdapterUnderTest = {
+  name: 'Next proxy (protectRequest)',
+  serve: (options) => {
+    // what a proxy.ts does: answer a failure, else let the request on to the route (here: the echo)
+    const proxy = async (request: NextRequest) => {
+      let auth: AuthContext | undefined;
+      const denied = await protectRequest(request, options, (context) => {
+        auth = context;
+        return Response.json(echo(context.isAuthenticated || context.isGuest ? context : undefined));
+      });
+      return denied ?? Response.json(echo(auth));
+    };
+    return serveOnLoopback(getRequestListener((request) => proxy(toNextRequest(request))));
+  },
+};
+
 // @hono/node-server hands over its own light Request; Next builds a NextRequest from plain parts
 function toNextRequest(request: Request): NextRequest {
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
@@ -79,6 +124,9 @@ export const ADAPTERS: AdapterUnderTest[] = [
   expressLike('Express 4', () => express4() as unknown as express.Express),
   bareNode,
   nextWithAuth,
+  nextProxy,
+  honoOnNode,
+  honoOnWorkerd,
 ];
 
 type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown';
@@ -254,10 +302,14 @@ describe('every adapter answers the same table the same way', () => {
     options.selfSigned = { logtoUrl: selfSigned.logtoUrl, audience: logto.audience };
     options.jwksDown = { ...base, jwksUri: 'http://127.0.0.1:9/oidc/jwks' };
     for (const adapter of ADAPTERS) {
-      for (const set of Object.keys(options) as OptionSet[]) {
-        // each adapter gets its own dead JWKS URL, so one adapter's backoff is not another's
-        const own = set === 'jwksDown' ? { ...options[set], jwksUri: `http://127.0.0.1:9/oidc/jwks?${encodeURIComponent(adapter.name)}` } : options[set];
-        servers.set(`${adapter.name}|${set}`, await adapter.serve(own));
+      // each adapter gets its own dead JWKS URL, so one adapter's backoff is not another's
+      const own = Object.fromEntries(
+        (Object.keys(options) as OptionSet[]).map((set) => [set, set === 'jwksDown' ? { ...options[set], jwksUri: `http://127.0.0.1:9/oidc/jwks?${encodeURIComponent(adapter.name)}` } : options[set]]),
+      ) as Record<OptionSet, VerifyAuthOptions>;
+      if (adapter.serveAll) {
+        for (const [set, server] of Object.entries(await adapter.serveAll(own))) servers.set(`${adapter.name}|${set}`, server);
+      } else {
+        for (const set of Object.keys(own) as OptionSet[]) servers.set(`${adapter.name}|${set}`, await adapter.serve(own[set]));
       }
     }
   });
