@@ -6,6 +6,8 @@ import { BENCH_ALGORITHMS, machine, setUp, type BenchAlgorithm } from './fixture
 import { HTTP_ALGORITHMS, HTTP_VARIANTS, runHttp } from './http.ts';
 import { runHonoHttp } from './hono.ts';
 import { runFastifyHttp } from './fastify.ts';
+import { runBreakdown } from './breakdown.ts';
+import { runCold } from './cold.ts';
 import { CONTENDERS, contenders, measure, MODES, warm, WORKLOADS, type Contender, type Workload } from './micro.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -36,6 +38,8 @@ try {
     }
     process.stderr.write(`${alg} done\n`);
   }
+  // the breakdown runs on the same fixtures, after the throughput cells, before the HTTP runs
+  const breakdown = process.env.BENCH_BREAKDOWN === '0' ? undefined : await runBreakdown(fx, algorithms);
   clearJwksCache();
   const http = skipHttp ? undefined : await runHttp(fx);
   const hono = skipHttp || !algorithms.includes('ES384') ? undefined : await runHonoHttp(fx);
@@ -54,6 +58,7 @@ try {
       }
     }
   }
+  if (breakdown) lines.push('', ...breakdown);
   if (http) {
     lines.push('', 'Express 5, repeat workload (20 tokens cycled), autocannon 16 connections on loopback; requests/s (p99 ms).', '');
     lines.push(`| alg | ${HTTP_VARIANTS.join(' | ')} | ours/ceiling | express-oauth2-jwt-bearer/ceiling |`);
@@ -68,6 +73,7 @@ try {
   }
   if (hono) lines.push('', ...hono);
   if (fastify) lines.push('', ...fastify);
+  if (process.env.BENCH_COLD !== '0') lines.push('', ...(await runCold()));
   lines.push('', `Total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s.`);
   console.log(lines.join('\n'));
 } finally {

@@ -14,7 +14,7 @@ import { emit, REJECTION_STAGE } from './events.js';
 import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './request/guest.js';
 import { isAlgorithm, type Algorithm } from './jose/jwk.js';
 import { findKey, getKey, isKeyFresh } from './keys/jwks-cache.js';
-import { parseCompact, verifySignature } from './jose/jws.js';
+import { parseCompact, signatureInvalid, signatureVerifies } from './jose/jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
 import { findVerified, forgetVerified, rememberVerified, seenBefore } from './token-cache.js';
 import { readCredentials, type AuthInput, type RequestCredentials } from './request/token-source.js';
@@ -30,8 +30,16 @@ import { assertNotRevoked } from './revocation/assert-not-revoked.js';
  * (`TOKEN_REVOKED`); without one, a token stays valid until its `exp`.
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
-export async function verifyLogtoToken(token: string, options: VerifyAuthOptions): Promise<AuthContext> {
-  return verifyToken(token, resolveOptions(options));
+export function verifyLogtoToken(token: string, options: VerifyAuthOptions): Promise<AuthContext> {
+  // not async: verifyToken's own promise goes to the caller, with no wrapper to
+  // resolve (each async layer that returns a promise costs the caller microtask turns)
+  let resolved: ResolvedOptions;
+  try {
+    resolved = resolveOptions(options);
+  } catch (error) {
+    return Promise.reject(error); // bad options reject, as from an async function
+  }
+  return verifyToken(token, resolved);
 }
 
 /**
@@ -118,9 +126,13 @@ function assertCookieAllowed(credentials: RequestCredentials, options: ResolvedO
   }
 }
 
-// The event hook sees every verdict on a token; without a hook this costs one check.
-async function verifyToken(token: string, options: ResolvedOptions): Promise<AuthContext> {
-  if (!options.onEvent) return verifyStages(token, options);
+// The event hook sees every verdict on a token; without a hook this costs one
+// check, and the caller gets verifyStages' own promise (no async layer between).
+function verifyToken(token: string, options: ResolvedOptions): Promise<AuthContext> {
+  return options.onEvent ? verifyReported(token, options) : verifyStages(token, options);
+}
+
+async function verifyReported(token: string, options: ResolvedOptions): Promise<AuthContext> {
   try {
     return await verifyStages(token, options);
   } catch (error) {
@@ -140,7 +152,7 @@ async function verifyStages(token: string, options: ResolvedOptions): Promise<Au
   const alg = assertAlgorithmAllowed(jws.header.alg, options); // ALGORITHM_NOT_ALLOWED, before any JWKS traffic
   // a warm JWKS cache answers without a promise; a fetch, a refetch or an error goes through getKey
   const key = findKey(options, alg, jws.header.kid, now) ?? (await getKey(options, alg, jws.header.kid)); // KEY_NOT_FOUND, JWKS_UNAVAILABLE
-  await verifySignature(jws, alg, key.cryptoKey, key.signatureLength); // SIGNATURE_INVALID
+  if (!(await signatureVerifies(jws, alg, key.cryptoKey, key.signatureLength))) throw signatureInvalid(); // SIGNATURE_INVALID
   checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
   assertNotRevoked(jws.payload, options); // TOKEN_REVOKED, REVOCATION_UNAVAILABLE: in memory, no I/O
   if (options.onEvent) emit(options.onEvent, { type: 'verified', cached: false, sub: jws.payload.sub, alg });

@@ -10,7 +10,10 @@ import express4 from 'express4';
 import { getRequestListener } from '@hono/node-server';
 import { NextRequest } from 'next/server.js';
 import { createExpressAuthMiddleware, type WithAuth } from '../../lib/adapters/express.ts';
+import Fastify from 'fastify';
+import Fastify4 from 'fastify4';
 import { Hono } from 'hono';
+import { createFastifyAuthHook } from '../../lib/adapters/fastify.ts';
 import { createHonoAuthMiddleware, type AuthEnv } from '../../lib/adapters/hono.ts';
 import { protectRequest, withAuth } from '../../lib/adapters/next.ts';
 import type { AuthContext } from '../../lib/context.ts';
@@ -78,20 +81,32 @@ const honoOnNode: AdapterUnderTest = {
     const app = new Hono<AuthEnv>();
     app.use('/api/data', createHonoAuthMiddleware(options));
     app.all('/api/data', (c) => c.json(echo(c.var.auth.isAuthenticated || c.var.auth.isGuest ? c.var.auth : undefined)));
-    return serveHonoOnLoopback(app);
+    return serveHonoOnLoopback(app, { overrideGlobalObjects: false });
   },
 };
+
+const fastifyOf = (name: string, create: () => ReturnType<typeof Fastify>): AdapterUnderTest => ({
+  name,
+  async serve(options) {
+    const app = create();
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+      url: '/api/data',
+      onRequest: [createFastifyAuthHook(options)],
+      handler: async (request: { auth: AuthContext | null }) => echo(request.auth?.isAuthenticated || request.auth?.isGuest ? request.auth : undefined),
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    return { url, close: () => app.close() };
+  },
+});
 
 const honoOnWorkerd: AdapterUnderTest = {
   name: 'Hono on workerd',
   serve: () => Promise.reject(new Error('served through serveAll')),
   async serveAll(sets) {
     const worker = await startHonoWorker(new URL('./fixtures/conformance-worker.mjs', import.meta.url).pathname, { OPTIONS: JSON.stringify(sets) });
-    let closed = false;
-    const close = async () => {
-      if (!closed) await worker.close();
-      closed = true;
-    };
+    let closing: Promise<void> | undefined;
+    const close = () => (closing ??= worker.close());
     return Object.fromEntries(Object.keys(sets).map((set) => [set, { url: `${worker.url}/${set}`, close }]));
   },
 };
@@ -127,6 +142,8 @@ export const ADAPTERS: AdapterUnderTest[] = [
   nextProxy,
   honoOnNode,
   honoOnWorkerd,
+  fastifyOf('Fastify 5', () => Fastify()),
+  fastifyOf('Fastify 4', () => Fastify4() as unknown as ReturnType<typeof Fastify>),
 ];
 
 type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown';
