@@ -41,6 +41,8 @@ export interface FastifyRequestLike {
   headers: HeadersLike;
   /** `'https'` makes the guest cookie `Secure`; Fastify derives it from the socket, or `X-Forwarded-Proto` under `trustProxy`. */
   protocol?: string;
+  /** Node's request under Fastify's: its `headersDistinct`/`rawHeaders` show a repeated `Authorization`, which `headers` hides. */
+  raw?: { headersDistinct?: Record<string, string[] | undefined>; rawHeaders?: string[] };
   auth?: AuthContext | null;
 }
 
@@ -90,7 +92,14 @@ export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHo
     }
     // The raw header is the source with and without @fastify/cookie, so both
     // read the first of several same-named cookies, as every other adapter does.
-    const input: RequestLike & { method: string } = { headers: request.headers, method: request.method, secure: request.protocol === 'https' };
+    const input: RequestLike & { method: string } = {
+      headers: request.headers,
+      method: request.method,
+      secure: request.protocol === 'https',
+      // two Authorization fields are ambiguous (TOKEN_MALFORMED); only Node's raw request still shows them
+      headersDistinct: request.raw?.headersDistinct,
+      rawHeaders: request.raw?.rawHeaders,
+    };
     const outcome = await authenticate(input, resolved);
     if (outcome.error) return sendError(reply, outcome.error, challenge);
     // Fastify's reply.header appends to an existing set-cookie (RFC 9110 §5.3), so other cookies stay

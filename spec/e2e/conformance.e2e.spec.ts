@@ -9,13 +9,14 @@ import express from 'express';
 import express4 from 'express4';
 import { getRequestListener } from '@hono/node-server';
 import { NextRequest } from 'next/server.js';
-import { createExpressAuthMiddleware, type WithAuth } from '../../lib/adapters/express.ts';
+import { createExpressAuthMiddleware, guard as expressGuard, type WithAuth } from '../../lib/adapters/express.ts';
 import Fastify from 'fastify';
 import Fastify4 from 'fastify4';
 import { Hono } from 'hono';
-import { createFastifyAuthHook } from '../../lib/adapters/fastify.ts';
-import { createHonoAuthMiddleware, type AuthEnv } from '../../lib/adapters/hono.ts';
-import { protectRequest, withAuth } from '../../lib/adapters/next.ts';
+import { createFastifyAuthHook, guard as fastifyGuard } from '../../lib/adapters/fastify.ts';
+import { createHonoAuthMiddleware, guard as honoGuard, type AuthEnv } from '../../lib/adapters/hono.ts';
+import { guardResponse, protectRequest, withAuth } from '../../lib/adapters/next.ts';
+import { claimIncludes, type Requirement } from '../../lib/authorize/requirements.ts';
 import type { AuthContext } from '../../lib/context.ts';
 import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import type { VerifyAuthOptions } from '../../lib/options.ts';
@@ -31,10 +32,23 @@ function echo(auth: AuthContext | undefined): { userId: string | null; isAuthent
   return { userId: auth.userId, isAuthenticated: auth.isAuthenticated, isGuest: auth.isGuest === true, guestId: auth.guestId ?? null };
 }
 
+// The guarded routes every adapter that routes also serves, behind its auth
+// layer (the `base` options): /g/<name>, and /g/orgs/:orgId for the route parameter.
+// no request-function sources here, so one table fits every adapter's request type
+const GUARDED: Record<string, Requirement<any>> = {
+  'scopes-all': { scopes: ['read:data', 'admin:all'] },
+  'scopes-any': { anyScope: ['admin:all', 'write:data'] },
+  roles: { claims: [claimIncludes('roles', 'admin')] },
+  actor: { actor: true },
+};
+const ORGANIZATION_ROUTE: Requirement<any> = { organization: { param: 'orgId' } };
+
 /** An adapter under test: serves `/api/data` (every method) behind the auth layer built from `options`. */
 export interface AdapterUnderTest {
   name: string;
   serve(options: VerifyAuthOptions): Promise<LoopbackServer>;
+  /** `false` for an adapter with no routing (bare node:http): the guard table skips it. */
+  routes?: false;
   /** One server for every option set at once, each under its own base URL (a Worker takes its options as a binding). */
   serveAll?(sets: Record<string, VerifyAuthOptions>): Promise<Record<string, LoopbackServer>>;
 }
@@ -43,15 +57,19 @@ const expressLike = (name: string, create: () => express.Express): AdapterUnderT
   name,
   serve: (options) => {
     const app = create();
-    app.all('/api/data', createExpressAuthMiddleware(options) as express.RequestHandler, (req, res) => {
-      res.json(echo((req as express.Request & WithAuth).auth));
-    });
+    const reply: express.RequestHandler = (req, res) => void res.json(echo((req as express.Request & WithAuth).auth));
+    app.all('/api/data', createExpressAuthMiddleware(options) as express.RequestHandler, reply);
+    // the Express composition the README shows: auth once for the prefix, a guard per route
+    app.use('/g', createExpressAuthMiddleware(options) as express.RequestHandler);
+    for (const [name, requirement] of Object.entries(GUARDED)) app.get(`/g/${name}`, expressGuard(requirement) as express.RequestHandler, reply);
+    app.get('/g/orgs/:orgId', expressGuard(ORGANIZATION_ROUTE) as express.RequestHandler, reply);
     return serveOnLoopback(app);
   },
 });
 
 const bareNode: AdapterUnderTest = {
   name: 'node:http',
+  routes: false,
   serve: (options) => {
     const middleware = createExpressAuthMiddleware(options);
     return serveOnLoopback((req: IncomingMessage & WithAuth, res: ServerResponse) => {
@@ -70,8 +88,19 @@ const bareNode: AdapterUnderTest = {
 const nextWithAuth: AdapterUnderTest = {
   name: 'Next withAuth',
   serve: (options) => {
-    const handler = withAuth(async (_request: NextRequest, auth) => Response.json(echo(auth.isAuthenticated || auth.isGuest ? auth : undefined)), options);
-    return serveOnLoopback(getRequestListener((request) => handler(toNextRequest(request), {})));
+    const reply = async (_request: NextRequest, auth: AuthContext) => Response.json(echo(auth.isAuthenticated || auth.isGuest ? auth : undefined));
+    const handler = withAuth(reply, options);
+    // one route handler per guarded route, as App Router files would be; params come as Next passes them
+    const guarded = new Map(Object.entries(GUARDED).map(([name, requirement]) => [`/g/${name}`, withAuth(reply, options, requirement as Requirement<NextRequest>)]));
+    const organizationRoute = withAuth(reply, options, ORGANIZATION_ROUTE as Requirement<NextRequest>);
+    return serveOnLoopback(
+      getRequestListener((request) => {
+        const path = new URL(request.url).pathname;
+        const orgId = /^\/g\/orgs\/([^/]+)$/.exec(path)?.[1];
+        if (orgId !== undefined) return organizationRoute(toNextRequest(request), { params: Promise.resolve({ orgId }) });
+        return (guarded.get(path) ?? handler)(toNextRequest(request), {});
+      }),
+    );
   },
 };
 
@@ -80,7 +109,11 @@ const honoOnNode: AdapterUnderTest = {
   serve: (options) => {
     const app = new Hono<AuthEnv>();
     app.use('/api/data', createHonoAuthMiddleware(options));
-    app.all('/api/data', (c) => c.json(echo(c.var.auth.isAuthenticated || c.var.auth.isGuest ? c.var.auth : undefined)));
+    const reply = (c: { var: { auth: AuthContext }; json(body: unknown): Response }) => c.json(echo(c.var.auth.isAuthenticated || c.var.auth.isGuest ? c.var.auth : undefined));
+    app.all('/api/data', reply);
+    app.use('/g/*', createHonoAuthMiddleware(options));
+    for (const [name, requirement] of Object.entries(GUARDED)) app.get(`/g/${name}`, honoGuard(requirement), reply);
+    app.get('/g/orgs/:orgId', honoGuard(ORGANIZATION_ROUTE), reply);
     return serveHonoOnLoopback(app, { overrideGlobalObjects: false });
   },
 };
@@ -95,6 +128,10 @@ const fastifyOf = (name: string, create: () => ReturnType<typeof Fastify>): Adap
       onRequest: [createFastifyAuthHook(options)],
       handler: async (request: { auth: AuthContext | null }) => echo(request.auth?.isAuthenticated || request.auth?.isGuest ? request.auth : undefined),
     });
+    const auth = createFastifyAuthHook(options);
+    const reply = async (request: { auth: AuthContext | null }) => echo(request.auth ?? undefined);
+    for (const [name, requirement] of Object.entries(GUARDED)) app.get(`/g/${name}`, { onRequest: [auth, fastifyGuard(requirement)] }, reply);
+    app.get('/g/orgs/:orgId', { onRequest: [auth, fastifyGuard(ORGANIZATION_ROUTE)] }, reply);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return { url, close: () => app.close() };
   },
@@ -117,9 +154,14 @@ const nextProxy: AdapterUnderTest = {
     // what a proxy.ts does: answer a failure, else let the request on to the route (here: the echo)
     const proxy = async (request: NextRequest) => {
       let auth: AuthContext | undefined;
+      const path = request.nextUrl.pathname;
+      // a proxy has no route parameters: the organization comes from the path by a function
+      const orgId = /^\/g\/orgs\/([^/]+)$/.exec(path)?.[1];
+      const requirement: Requirement<Request> | undefined = orgId !== undefined ? { organization: () => orgId } : (GUARDED[path.slice(3)] as Requirement<Request> | undefined);
       const denied = await protectRequest(request, options, (context) => {
         auth = context;
-        return Response.json(echo(context.isAuthenticated || context.isGuest ? context : undefined));
+        const refused = requirement === undefined ? undefined : guardResponse(request, context, requirement);
+        return refused ?? Response.json(echo(context.isAuthenticated || context.isGuest ? context : undefined));
       });
       return denied ?? Response.json(echo(auth));
     };
@@ -302,6 +344,27 @@ function assertMatches(actual: unknown, expected: unknown, where: string): void 
   assert.deepEqual(actual, expected, where);
 }
 
+interface GuardCase {
+  description: string;
+  path: string;
+  token: () => Promise<string | undefined>;
+  status: number;
+  body: unknown;
+  challenge?: RegExp;
+}
+
+const GUARD_CASES: GuardCase[] = [
+  { description: 'a guard requiring every scope refuses a token missing one (403 SCOPE_MISSING)', path: '/g/scopes-all', token: () => logto.getToken(), status: 403, body: { error: 'SCOPE_MISSING', message: /./ }, challenge: /^Bearer error="insufficient_scope", error_description="[^"]+", scope="[^"]*admin:all[^"]*"$/ },
+  { description: 'a guard requiring any scope passes a token with one of them', path: '/g/scopes-any', token: () => logto.getToken(), status: 200, body: { userId: 'm2m-test-app', isAuthenticated: true, isGuest: false, guestId: null } },
+  { description: 'an organization taken from the route passes a token for it', path: '/g/orgs/org_1', token: () => logto.getToken({ organizationId: 'org_1' }), status: 200, body: { userId: 'm2m-test-app', isAuthenticated: true, isGuest: false, guestId: null } },
+  { description: 'an organization taken from the route refuses a token for another one (403 ORGANIZATION_INVALID)', path: '/g/orgs/org_2', token: () => logto.getToken({ organizationId: 'org_1' }), status: 403, body: { error: 'ORGANIZATION_INVALID', message: /^(?!.*org_2)/ }, challenge: /^Bearer error="insufficient_scope"(?!.*org_2)/ },
+  { description: 'a claim predicate passes a token whose roles include admin', path: '/g/roles', token: () => logto.getToken({ roles: ['admin', 'editor'] }), status: 200, body: { userId: 'm2m-test-app', isAuthenticated: true, isGuest: false, guestId: null } },
+  { description: 'a claim predicate refuses a token without the role (403 CLAIM_INVALID)', path: '/g/roles', token: () => logto.getToken({ roles: ['editor'] }), status: 403, body: { error: 'CLAIM_INVALID', message: /./ }, challenge: /^Bearer error="insufficient_scope"/ },
+  { description: 'an actor requirement passes a token-exchange token', path: '/g/actor', token: () => logto.getToken({ actor: 'svc_agent' }), status: 200, body: { userId: 'm2m-test-app', isAuthenticated: true, isGuest: false, guestId: null } },
+  { description: 'an actor requirement refuses a token without act (403 ACTOR_INVALID)', path: '/g/actor', token: () => logto.getToken(), status: 403, body: { error: 'ACTOR_INVALID', message: /./ }, challenge: /^Bearer error="insufficient_scope"/ },
+  { description: 'a guarded route without a token is the auth layer\'s 401 first', path: '/g/scopes-any', token: async () => undefined, status: 401, body: { error: 'TOKEN_MISSING', message: /./ }, challenge: /^Bearer$/ },
+];
+
 describe('every adapter answers the same table the same way', () => {
   const servers = new Map<string, LoopbackServer>();
 
@@ -365,6 +428,25 @@ describe('every adapter answers the same table the same way', () => {
           assert.deepEqual(answer.body, reference.body, `${name}: body differs from ${ADAPTERS[0]!.name}`);
         }
       }
+    });
+  }
+
+  for (const vector of GUARD_CASES) {
+    test(`guards: ${vector.description}`, async () => {
+      const token = await vector.token();
+      const answers = new Map<string, Answer>();
+      for (const adapter of ADAPTERS.filter((candidate) => candidate.routes !== false)) {
+        const server = servers.get(`${adapter.name}|base`)!;
+        const response = await fetch(`${server.url}${vector.path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+        const text = await response.text();
+        const answer: Answer = { status: response.status, body: JSON.parse(text), headers: { 'www-authenticate': response.headers.get('www-authenticate') } };
+        assert.equal(answer.status, vector.status, `${adapter.name}: status (${text})`);
+        assertMatches(answer.body, vector.body, `${adapter.name}: body`);
+        if (vector.challenge) assertMatches(answer.headers['www-authenticate'], vector.challenge, `${adapter.name}: www-authenticate`);
+        answers.set(adapter.name, answer);
+      }
+      const reference = answers.get(ADAPTERS[0]!.name)!;
+      for (const [name, answer] of answers) assert.deepEqual(answer, reference, `${name} differs from ${ADAPTERS[0]!.name}`);
     });
   }
 });

@@ -4,6 +4,7 @@
 // scope, and the same answer as the Express middleware.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -90,6 +91,23 @@ for (const [name, create, withCookiePlugin] of variants) {
       assert.equal(auth.payload.iss, logto.issuer);
       assert.equal(auth.payload.aud, logto.audience);
       assert.equal(auth.payload.scope, 'read:data write:data');
+    });
+
+    test('answers 401 TOKEN_MALFORMED for two Authorization fields, which Fastify\'s request.headers hides', async () => {
+      const token = await logto.getToken();
+      const { port } = new URL(server.url);
+      // fetch joins repeated fields into one; a raw socket sends them as a proxy might
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.end(`GET /me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer other.x.y\r\nConnection: close\r\n\r\n`);
+        });
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+      assert.match(answer, /"error":"TOKEN_MALFORMED"/);
     });
 
     test('reads the token from the logto_authtoken cookie', async () => {
