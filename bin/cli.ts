@@ -27,6 +27,7 @@
 import { version } from '../package.json';
 import { parseCli, UsageError, type CliArgs } from './args.ts';
 import { decodeUnverified } from './decode.ts';
+import { NOT_A_JWT } from '../lib/jose/jws.ts';
 import { EXIT_CODES, EXIT_INTERNAL, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.ts';
 import { explain } from './explain.ts';
 import { inspectToken, renderInspect } from './inspect.ts';
@@ -96,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
 function inspect(token: string, json: boolean): number {
   const decoded = decodeUnverified(token);
   if (typeof decoded === 'string') {
-    const failure = { code: 'TOKEN_MALFORMED', status: 401, message: 'the token is not a compact JWS of three parts', detail: undefined };
+    const failure = { code: 'TOKEN_MALFORMED', status: 401, message: NOT_A_JWT, detail: undefined };
     const explanation = explain(failure, { jwksUri: '', clockToleranceSec: 0, nowSec: 0, notJwt: decoded });
     return json
       ? print(toJson({ ok: false, ...failure, detail: null, explanation }), EXIT_MALFORMED)

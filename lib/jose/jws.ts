@@ -16,6 +16,9 @@ import { ALGORITHMS, type Algorithm } from './jwk.js';
  */
 export const MAX_TOKEN_LENGTH = 8192;
 
+/** The message for a token that is not three dot-separated parts: the usual cause with Logto is an opaque token. */
+export const NOT_A_JWT = 'the token is not a JWT (three dot-separated parts); Logto issues opaque access tokens when no API resource is requested: ask for the API resource (the "resource" parameter) to get a JWT';
+
 /** The protected header, as far as we read it. Other members are ignored, never fetched from. */
 export interface JwsHeader {
   alg?: unknown;
@@ -46,7 +49,8 @@ export function parseCompact(token: unknown, typ: ExpectedType = 'at+jwt'): Pars
   const firstDot = token.indexOf('.');
   const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1);
   if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) {
-    throw malformed('the token is not a compact JWS of three parts');
+    // Logto issues an opaque (non-JWT) access token when the app asks for no API resource
+    throw malformed(NOT_A_JWT);
   }
   const header = readHeader(token.slice(0, firstDot));
   assertType(header.typ, typ);

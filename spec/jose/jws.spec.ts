@@ -113,3 +113,25 @@ describe('the checked-header cache', () => {
     assert.ok(retainedBytes < headerBytes / 8, `${retainedBytes} bytes retained after ${headerBytes} bytes of headers`);
   });
 });
+
+describe('parseCompact on what is not a JWT', () => {
+  test('says the token is not a JWT and that Logto issues opaque tokens when no API resource is requested', () => {
+    // the shape of a Logto opaque access token: one random string, no dots
+    assert.throws(() => parseCompact('Qm9hcmRpbmdQYXNzX29wYXF1ZV90b2tlbl9leGFtcGxl'), (error: Error & { code?: string; status?: number }) => {
+      assert.equal(error.code, 'TOKEN_MALFORMED');
+      assert.equal(error.status, 401);
+      assert.match(error.message, /not a JWT/);
+      assert.match(error.message, /opaque access tokens when no API resource is requested/);
+      return true;
+    });
+  });
+
+  test('reads a logout token only as one, and an access token only as one', async () => {
+    const key = await makeKey('ES384');
+    const logout = await mint(key, { iss: 'https://t.example/oidc', aud: 'app', header: { typ: 'logout+jwt' } });
+    const access = await mint(key, { iss: 'https://t.example/oidc', aud: 'app' });
+    assert.throws(() => parseCompact(logout), { code: 'TOKEN_TYPE_INVALID' });
+    assert.equal(parseCompact(logout, 'logout+jwt').header.typ, 'logout+jwt');
+    assert.throws(() => parseCompact(access, 'logout+jwt'), { code: 'TOKEN_TYPE_INVALID' });
+  });
+});
