@@ -23,6 +23,7 @@ const local = (name: string) =>
 // (never in a cycle). Files at the root of lib/ are rooms of their own.
 const RANK: Record<string, number> = {
   errors: 0,
+  bytes: 0,
   events: 1,
   jose: 2,
   stores: 2,

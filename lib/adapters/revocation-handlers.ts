@@ -6,6 +6,7 @@
  * read the RAW body, because the webhook signature covers the exact bytes.
  * @module
  */
+import { collectBytes, fromReader } from '../bytes.js';
 import { handleBackchannelLogout, resolveBackchannelLogout, type BackchannelLogoutOptions } from '../revocation/backchannel-logout.js';
 import { assertWebhookOptions, handleLogtoWebhook, LOGTO_SIGNATURE_HEADER, MAX_WEBHOOK_BYTES, type LogtoWebhookOptions, type WebhookAnswer } from '../revocation/logto-webhook.js';
 
@@ -72,8 +73,11 @@ function send(res: NodeResponseLike, status: number, body: WebhookAnswer['body']
 
 async function readFetchBody(request: Request): Promise<Uint8Array | undefined> {
   if (Number(request.headers.get('content-length')) > MAX_WEBHOOK_BYTES) return undefined;
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  return bytes.byteLength > MAX_WEBHOOK_BYTES ? undefined : bytes;
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const bytes = await collectBytes(fromReader(reader), MAX_WEBHOOK_BYTES);
+  if (!bytes) void reader.cancel().catch(() => {});
+  return bytes;
 }
 
 async function readNodeBody(req: NodeRequestLike): Promise<Uint8Array | 'parsed' | undefined> {
@@ -82,21 +86,12 @@ async function readNodeBody(req: NodeRequestLike): Promise<Uint8Array | 'parsed'
   // express.json() leaves {} when the content type was not its own: the stream is still unread then
   if (req.body !== undefined && req.body !== null && !(typeof req.body === 'object' && Object.keys(req.body).length === 0)) return 'parsed';
   if (typeof req[Symbol.asyncIterator] !== 'function') return 'parsed';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Uint8Array | string>) {
-    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-    size += bytes.byteLength;
-    if (size > MAX_WEBHOOK_BYTES) return undefined;
-    chunks.push(bytes);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  const chunks = (req as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  return collectBytes(async () => {
+    const { done, value } = await chunks.next();
+    if (done) return undefined;
+    return typeof value === 'string' ? new TextEncoder().encode(value) : value;
+  }, MAX_WEBHOOK_BYTES);
 }
 
 /**

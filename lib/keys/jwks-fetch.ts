@@ -8,6 +8,7 @@
  * @module
  */
 import { MAX_JWKS_BYTES } from './key-set.js';
+import { collectBytes, fromReader } from '../bytes.js';
 
 /** A JWKS request that has not answered (body included) within this fails. jose uses the same 5 s. */
 export const JWKS_FETCH_TIMEOUT_MS = 5_000;
@@ -109,23 +110,10 @@ async function readBody(response: Response, limit: number): Promise<string> {
   }
   if (!response.body) return response.text();
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      void reader.cancel().catch(() => {});
-      throw new Error(`the JWKS is larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+  const bytes = await collectBytes(fromReader(reader), limit);
+  if (!bytes) {
+    void reader.cancel().catch(() => {});
+    throw new Error(`the JWKS is larger than ${limit} bytes`);
   }
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
