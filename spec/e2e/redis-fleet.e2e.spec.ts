@@ -128,3 +128,27 @@ describe('a revocation made in one process', () => {
     }
   });
 });
+
+describe('keys shared through Redis', () => {
+  test('a new process on a warm store verifies without a request to the issuer', async () => {
+    const token = await mint(key, { iss: jwks.issuer, aud: AUDIENCE });
+    const first = await startWorker('node-redis', false, 1000);
+    const workers = [first];
+    try {
+      // the first process (or an earlier one of this file, on the same Redis) fetched the JWKS once and wrote it to the store
+      first.send({ type: 'verify', id: 1, token });
+      assert.deepEqual(await first.next('verified', 1), { type: 'verified', id: 1, userId: 'user_123' });
+      const warm = jwks.hits();
+      assert.ok(warm >= 1, 'the JWKS was fetched from the issuer once');
+      for (const [id, client] of [[2, 'ioredis'], [3, 'node-redis']] as const) {
+        const next = await startWorker(client, false, 1000);
+        workers.push(next);
+        next.send({ type: 'verify', id, token });
+        assert.deepEqual(await next.next('verified', id), { type: 'verified', id, userId: 'user_123' });
+      }
+      assert.equal(jwks.hits(), warm, 'the new processes made no JWKS request: the keys came from Redis');
+    } finally {
+      await stopAll(workers);
+    }
+  });
+});

@@ -6,6 +6,7 @@
 //                                 'watching' once it passed (and is cached), and
 //                                 'refused' with the time it was first refused
 //   { type: 'revoke', id, sub }   revokeUser; answer 'revoked' with the time before the call
+//   { type: 'verify', id, token } verify once; answer 'verified' with the user or the error code
 //   { type: 'stop' }              close everything and exit
 import { createClient } from 'redis';
 import IORedis from 'ioredis';
@@ -37,7 +38,8 @@ if (config.client === 'ioredis') {
 }
 const storeErrors: AuthEvent[] = [];
 const list = createRevocationList({ store, subscribe: config.subscribe, syncIntervalMs: config.syncIntervalMs, onEvent: (event) => storeErrors.push(event) });
-const options = { logtoUrl: config.logtoUrl, audience: config.audience, revocation: list };
+// the same Redis shares the JWKS too: a cold process reads the keys before asking the issuer
+const options = { logtoUrl: config.logtoUrl, audience: config.audience, revocation: list, store };
 await list.ready();
 
 process.on('message', async (message: { type: string; id: number; token: string; sub: string }) => {
@@ -52,6 +54,12 @@ process.on('message', async (message: { type: string; id: number; token: string;
         send({ type: 'refused', id: message.id, at: now() });
       });
     }, WATCH_EVERY_MS);
+  } else if (message.type === 'verify') {
+    const outcome = await verifyLogtoToken(message.token, options).then(
+      (auth) => ({ userId: auth.userId }),
+      (error: { code?: string }) => ({ code: error.code }),
+    );
+    send({ type: 'verified', id: message.id, ...outcome });
   } else if (message.type === 'revoke') {
     const at = now();
     await list.revokeUser(message.sub);
