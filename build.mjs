@@ -15,6 +15,10 @@ if (process.argv.includes('--if-stale') && isFresh()) process.exit(0);
 // one scratch folder per build, so two builds at once never write into each other
 const tmp = `dist.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
+// a failed build (a type error, say) leaves no scratch folder behind
+process.on('exit', (code) => {
+  if (code !== 0) rmSync(tmp, { recursive: true, force: true });
+});
 const common = { entryPoints: sources, outdir: tmp, outbase: 'lib', bundle: false, platform: 'neutral', target: 'es2022', logLevel: 'warning' };
 await build({ ...common, format: 'esm' });
 await build({ ...common, format: 'cjs', outExtension: { '.js': '.cjs' } });

@@ -154,6 +154,8 @@ export async function featureCosts(fx: Fixtures, alg: BenchAlgorithm): Promise<s
   const bearer = { headers: { authorization: `Bearer ${token}` }, method: 'GET' };
   // a cookie-borne token on a POST from the same origin: the cross-origin check runs and passes
   const samePost = { headers: { cookie: `logto_authtoken=${token}`, origin: 'https://app.example', host: 'app.example' }, method: 'POST' };
+  // a Bearer POST as a browser app sends it (Origin, Host, Sec-Fetch-Site): no cookie, so no cross-origin check
+  const bearerPost = { headers: { authorization: `Bearer ${token}`, origin: 'https://app.example', host: 'api.example', 'sec-fetch-site': 'same-site' }, method: 'POST' };
   const requirement = { claims: [(payload: { sub?: string }) => payload.sub !== undefined] };
   // one options object per case, made once: the token cache keeps a table per options object
   const withHook = { ...base, onEvent };
@@ -167,6 +169,7 @@ export async function featureCosts(fx: Fixtures, alg: BenchAlgorithm): Promise<s
     ['verifyAuth, cookie on a same-origin POST (cross-origin check)', () => verifyAuth(samePost, withOrigins)],
     ['verifyAuth + a guard (checkRequirements, a claim predicate)', () => verifyAuth(bearer, base).then((auth) => checkRequirements(auth, requirement))],
     ['verifyAuth, every feature (cookie POST, trustedOrigins, revocation, hook, guard)', () => verifyAuth(samePost, all).then((auth) => checkRequirements(auth, requirement))],
+    ['verifyAuth, Bearer POST, every feature configured (trustedOrigins, revocation, hook, guard)', () => verifyAuth(bearerPost, all).then((auth) => checkRequirements(auth, requirement))],
   ];
   const rows: string[] = [];
   for (const [name, op] of cases) {

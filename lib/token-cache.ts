@@ -39,7 +39,10 @@ interface Entry extends VerifiedToken {
 }
 
 // one table per resolved options object: a token verified under one audience,
-// issuer, scope or algorithm list is never served under another
+// issuer, scope or algorithm list is never served under another. A table is
+// keyed by the end of the token's signature (`keyOf`), and a hit is the whole
+// token compared equal: hashing a fresh 1 KB string for the Map cost a cache
+// hit more than everything else, and a compare is a memcmp.
 const tables = new WeakMap<object, Map<string, Entry>>();
 // CLOCK (second chance): a ring of every entry; a hit only sets a flag, so
 // serving a hit costs no reordering, and the hand evicts what was not served lately
@@ -70,9 +73,23 @@ export function seenBefore(token: string): boolean {
 
 /** The remembered verification of `token` under `scope` (the resolved options), if any. */
 export function findVerified(scope: object, token: string): VerifiedToken | undefined {
-  const entry = tables.get(scope)?.get(token);
-  if (entry) entry.referenced = true;
+  const entry = tables.get(scope)?.get(keyOf(token));
+  if (entry === undefined || entry.token !== token) return undefined;
+  entry.referenced = true;
   return entry;
+}
+
+// The last NOTE_CHARS characters: the end of the signature, random bytes for
+// ECDSA and a function of the whole signing input for RSA and EdDSA, so two
+// tokens share it only by a 144-bit accident (then the later one replaces the
+// earlier, and a lookup still compares the whole token).
+function keyOf(token: string): string {
+  return token.slice(-NOTE_CHARS);
+}
+
+/** True when `token` is remembered under `scope`; unlike `findVerified`, not counted as served. */
+export function isRemembered(scope: object, token: string): boolean {
+  return tables.get(scope)?.get(keyOf(token))?.token === token;
 }
 
 /**
@@ -83,12 +100,12 @@ export function findVerified(scope: object, token: string): VerifiedToken | unde
 export function rememberVerified(scope: object, token: string, payload: Record<string, unknown>, key: object): Readonly<Record<string, unknown>> {
   let table = tables.get(scope);
   if (!table) tables.set(scope, (table = new Map()));
-  const previous = table.get(token);
+  const previous = table.get(keyOf(token));
   if (previous) forgetVerified(previous);
   const own = ownCopy(token);
   const entry: Entry = { token: own, table, payload: freezeNested(payload), key, referenced: false, slot: -1 };
   makeRoom(own.length);
-  table.set(own, entry);
+  table.set(keyOf(own), entry);
   entry.slot = hand;
   ring[hand] = entry;
   hand = (hand + 1) % TOKEN_CACHE_MAX_ENTRIES;
@@ -101,7 +118,7 @@ export function rememberVerified(scope: object, token: string, payload: Record<s
 export function forgetVerified(verified: VerifiedToken): void {
   const entry = verified as Entry;
   if (entry.slot === -1) return;
-  entry.table.delete(entry.token);
+  entry.table.delete(keyOf(entry.token));
   ring[entry.slot] = undefined;
   entry.slot = -1;
   entries--;

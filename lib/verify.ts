@@ -16,7 +16,7 @@ import { isAlgorithm, type Algorithm } from './jose/jwk.js';
 import { findKey, getKey, isKeyFresh } from './keys/jwks-cache.js';
 import { parseCompact, signatureInvalid, signatureVerifies } from './jose/jws.js';
 import { resolveOptions, type ResolvedOptions, type VerifyAuthOptions } from './options.js';
-import { findVerified, forgetVerified, rememberVerified, seenBefore } from './token-cache.js';
+import { findVerified, forgetVerified, isRemembered, rememberVerified, seenBefore } from './token-cache.js';
 import { readCredentials, type AuthInput, type RequestCredentials } from './request/token-source.js';
 import { assertSameOrigin } from './request/cross-origin.js';
 import { assertNotRevoked } from './revocation/assert-not-revoked.js';
@@ -88,22 +88,32 @@ export async function authenticate(input: AuthInput, options: ResolvedOptions): 
 // authenticate (a 401) or the cross-origin check refuses it, a Bearer token in
 // the same request is verified instead and its outcome is the answer, so a
 // stale or planted cookie never locks out a client that sends a good header.
-async function verifyCredentials(credentials: RequestCredentials, options: ResolvedOptions): Promise<AuthContext> {
-  const cookieToken = credentials.cookieToken(options.cookieName);
-  if (cookieToken !== undefined) {
-    try {
-      assertCookieAllowed(credentials, options); // CSRF_REJECTED
-      return await verifyToken(cookieToken, options);
-    } catch (error) {
-      if (!isAuthError(error) || !(error.status === 401 || error.code === 'CSRF_REJECTED')) throw error;
-      const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
-      if (bearer === undefined) throw error;
-      return verifyToken(bearer, options);
-    }
+// Not async: on the Bearer path the caller gets verifyToken's own promise (no
+// async layer to resolve), and what throws here (TOKEN_MALFORMED, TOKEN_MISSING)
+// rejects, as from an async function.
+function verifyCredentials(credentials: RequestCredentials, options: ResolvedOptions): Promise<AuthContext> {
+  try {
+    const cookieToken = credentials.cookieToken(options.cookieName);
+    if (cookieToken !== undefined) return verifyCookieThenBearer(cookieToken, credentials, options);
+    // a token the cache remembers passed parseCompact, so it is a well-formed b64token: no second scan
+    const bearer = credentials.bearerToken((token) => options.tokenCache && isRemembered(options, token)); // TOKEN_MALFORMED
+    if (bearer === undefined) throw reportedAtRequest(options, new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header'));
+    return verifyToken(bearer, options);
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
-  if (bearer === undefined) throw reportedAtRequest(options, new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header'));
-  return verifyToken(bearer, options);
+}
+
+async function verifyCookieThenBearer(cookieToken: string, credentials: RequestCredentials, options: ResolvedOptions): Promise<AuthContext> {
+  try {
+    assertCookieAllowed(credentials, options); // CSRF_REJECTED
+    return await verifyToken(cookieToken, options);
+  } catch (error) {
+    if (!isAuthError(error) || !(error.status === 401 || error.code === 'CSRF_REJECTED')) throw error;
+    const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
+    if (bearer === undefined) throw error;
+    return verifyToken(bearer, options);
+  }
 }
 
 // the hook hears of a request without any token too (verifyToken reports every verdict on a token)

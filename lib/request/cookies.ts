@@ -39,10 +39,28 @@ export function parseCookieHeader(header: string): Record<string, string> {
   return cookies;
 }
 
-/** Reads one cookie from a `Cookie` header; `undefined` when absent. */
+/**
+ * Reads one cookie from a `Cookie` header; `undefined` when absent. The same
+ * answer as `parseCookieHeader(header)[name]`, by the same walk over the pairs,
+ * but it stops at the first pair of that name and decodes only its value (no
+ * record is built: this runs on every request that carries cookies).
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  return parseCookieHeader(header)[name];
+  if (!header || name === '') return undefined; // an empty name is never a cookie (parseCookieHeader skips it)
+  const length = header.length;
+  let start = 0;
+  let eq = -1; // the next "=" at or after `start`, as in parseCookieHeader (linear overall)
+  while (start < length) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = length;
+    if (eq !== length && eq < start) {
+      eq = header.indexOf('=', start);
+      if (eq === -1) eq = length;
+    }
+    if (eq < end && trimOws(header.slice(start, eq)) === name) return decodeValue(trimOws(header.slice(eq + 1, end)));
+    start = end + 1;
+  }
+  return undefined;
 }
 
 // RFC 6265 §4.1.1: cookie-name is an RFC 2616 token

@@ -73,7 +73,28 @@ interface ParsedOrigin {
   defaultPort: string;
 }
 
+// Origin and Host values repeat (an app has few origins and one host), and the
+// URL parser is most of this check's cost: each distinct value is parsed once
+// and its result kept. Bounded: a stream of distinct values only recycles the map.
+const MAX_KEPT_VALUES = 256;
+const parsedOrigins = new Map<string, ParsedOrigin | null>();
+const parsedHosts = new Map<string, ParsedHost | null>();
+
+function kept<T>(map: Map<string, T | null>, value: string, parse: (value: string) => T | undefined): T | undefined {
+  let result = map.get(value);
+  if (result === undefined) {
+    if (map.size >= MAX_KEPT_VALUES) map.clear();
+    result = parse(value) ?? null;
+    map.set(value, result);
+  }
+  return result ?? undefined;
+}
+
 function parseOrigin(value: string): ParsedOrigin | undefined {
+  return kept(parsedOrigins, value, parseOriginOnce);
+}
+
+function parseOriginOnce(value: string): ParsedOrigin | undefined {
   if (!ORIGIN_SHAPE.test(value)) return undefined;
   let url: URL;
   try {
@@ -90,16 +111,27 @@ function parseOrigin(value: string): ParsedOrigin | undefined {
 // TLS-terminating proxy in front of the app must not turn https://a into a mismatch.
 function isSameHostAndPort(origin: ParsedOrigin, host: string | undefined): boolean {
   if (host === undefined) return false;
+  const parsed = kept(parsedHosts, host, parseHostOnce);
+  if (parsed === undefined) return false;
+  return parsed.hostname === origin.hostname && (parsed.port ?? origin.defaultPort) === origin.port;
+}
+
+interface ParsedHost {
+  /** As the URL parser serializes it, like an Origin's hostname. */
+  hostname: string;
+  /** The explicit port without leading zeros, else `undefined`. */
+  port: string | undefined;
+}
+
+function parseHostOnce(host: string): ParsedHost | undefined {
   const split = splitHost(host);
-  if (split === undefined) return false;
-  let hostname: string;
+  if (split === undefined) return undefined;
   try {
     // the URL parser lower-cases, turns IDNs into punycode and normalizes IPv6, as it did for the Origin
-    hostname = new URL(`http://${split.hostname}/`).hostname;
+    return { hostname: new URL(`http://${split.hostname}/`).hostname, port: split.port };
   } catch {
-    return false;
+    return undefined;
   }
-  return hostname === origin.hostname && (split.port ?? origin.defaultPort) === origin.port;
 }
 
 function splitHost(host: string): { hostname: string; port: string | undefined } | undefined {

@@ -8,7 +8,7 @@
  * The request shapes are small structural interfaces: nothing is imported.
  * @module
  */
-import { parseCookieHeader } from './cookies.js';
+import { readCookie } from './cookies.js';
 import type { CrossOriginFacts } from './cross-origin.js';
 import { AuthError } from '../errors.js';
 
@@ -51,8 +51,10 @@ export interface RequestCredentials {
    * The token of `Authorization: Bearer`; `undefined` when there is no such
    * header. Throws `TOKEN_MALFORMED` for a Bearer header without one
    * well-formed token (RFC 6750 §2.1) and for two `Authorization` fields.
+   * `isWellFormed` may vouch for a token known to be well-formed (one the
+   * token cache remembers), so its characters are not scanned again.
    */
-  bearerToken(): string | undefined;
+  bearerToken(isWellFormed?: (token: string) => boolean): string | undefined;
   /** Reads another cookie of the same request (the guest id). */
   cookie(name: string): string | undefined;
   /** What the cross-origin check reads; `undefined` for an input without a method (a token string included). */
@@ -66,35 +68,69 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** Reads the credentials of `input`; throws `TypeError` for an input of no known shape. */
 export function readCredentials(input: AuthInput): RequestCredentials {
-  if (typeof input === 'string') {
-    return { cookieToken: () => undefined, bearerToken: () => (input === '' ? undefined : input), cookie: () => undefined, crossOriginFacts: () => undefined, secure: false };
-  }
+  if (typeof input === 'string') return new TokenCredentials(input);
   if (typeof input !== 'object' || input === null || typeof input.headers !== 'object' || input.headers === null) {
     throw new TypeError('logto-authkit: expected a token string, a Request, a Node/Express request or { headers, cookies }');
   }
-  let parsed: Record<string, string> | undefined;
-  const cookie = (name: string): string | undefined => {
+  return new RequestReader(input);
+}
+
+// A token string: no cookie, no cross-origin facts.
+class TokenCredentials implements RequestCredentials {
+  readonly secure = false;
+  constructor(private readonly token: string) {}
+  cookieToken(): undefined {
+    return undefined;
+  }
+  bearerToken(): string | undefined {
+    return this.token === '' ? undefined : this.token;
+  }
+  cookie(): undefined {
+    return undefined;
+  }
+  crossOriginFacts(): undefined {
+    return undefined;
+  }
+}
+
+// A request, read lazily: a field is looked up only when the pipeline asks for
+// it, and methods on a class cost no closures per request (a cache hit on a
+// Bearer header reads one header and nothing else).
+class RequestReader implements RequestCredentials {
+  readonly secure: boolean;
+  // the Cookie header: undefined until read, null when the request has none
+  private cookieHeader: string | null | undefined;
+  constructor(private readonly input: RequestLike) {
+    this.secure = isSecure(input);
+  }
+
+  cookieToken(cookieName: string | undefined): string | undefined {
+    return cookieName === undefined ? undefined : this.cookie(cookieName);
+  }
+
+  bearerToken(isWellFormed?: (token: string) => boolean): string | undefined {
+    return bearerToken(authorizationValue(this.input), isWellFormed);
+  }
+
+  cookie(name: string): string | undefined {
     // the raw header, when there is one, is the only source: it keeps every
     // duplicate in order, so the first one wins on every runtime (Next's
     // RequestCookies keeps the last one, and reads "name" without "=" as "true")
-    if (parsed === undefined) {
-      const header = headerValue(input.headers, 'cookie');
-      if (header === undefined) return input.cookies ? cookieFromObject(input.cookies, name) : undefined;
-      parsed = parseCookieHeader(header);
-    }
-    const value = parsed[name];
+    if (this.cookieHeader === undefined) this.cookieHeader = headerValue(this.input.headers, 'cookie') ?? null;
+    if (this.cookieHeader === null) return this.input.cookies ? cookieFromObject(this.input.cookies, name) : undefined;
+    const value = readCookie(this.cookieHeader, name);
     return value === '' ? undefined : value;
-  };
-  return {
-    cookieToken: (cookieName) => (cookieName === undefined ? undefined : cookie(cookieName)),
-    bearerToken: () => bearerToken(authorizationValue(input)),
-    cookie,
-    crossOriginFacts: () => crossOriginFacts(input),
-    secure: isSecure(input),
-  };
+  }
+
+  crossOriginFacts(): CrossOriginFacts | undefined {
+    return crossOriginFacts(this.input);
+  }
 }
 
-function bearerToken(authorization: string | undefined): string | undefined {
+// `isWellFormed` may vouch for a token already known to be a well-formed JWT
+// (one the token cache remembers: it passed parseCompact, whose base64url and
+// dots are b64token characters), which skips a scan of every character.
+function bearerToken(authorization: string | undefined, isWellFormed?: (token: string) => boolean): string | undefined {
   if (authorization === undefined) return undefined;
   const space = authorization.indexOf(' ');
   const scheme = space === -1 ? authorization : authorization.slice(0, space);
@@ -103,7 +139,7 @@ function bearerToken(authorization: string | undefined): string | undefined {
   let start = space + 1;
   while (space !== -1 && authorization.charCodeAt(start) === 0x20) start++; // 1*SP
   const credentials = space === -1 ? '' : authorization.slice(start);
-  if (!B64TOKEN.test(credentials)) {
+  if (!isWellFormed?.(credentials) && !B64TOKEN.test(credentials)) {
     throw new AuthError('TOKEN_MALFORMED', 'the Authorization header uses the Bearer scheme without one well-formed token');
   }
   return credentials;
