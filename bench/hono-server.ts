@@ -12,6 +12,11 @@ const app = new Hono<AuthEnv>();
 const answer = (c: Context) => c.json({ ok: true, sub: (c.var as { auth?: { userId: string | null } }).auth?.userId ?? (c.var as { jwtPayload?: { sub?: string } }).jwtPayload?.sub ?? null });
 
 app.get('/none', answer);
+// an async middleware that does nothing: Hono's own price for any middleware
+// (a route with one handler skips compose() and answers synchronously)
+app.get('/noop', async (_c, next) => {
+  await next();
+}, answer);
 app.get('/ours', createHonoAuthMiddleware({ logtoUrl, audience: AUDIENCE }), answer);
 // What hono/jwk (4.13) needs to accept a Logto access token:
 // - verification.typ 'at+jwt': by default it accepts only a missing typ or "JWT",

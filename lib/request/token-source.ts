@@ -119,6 +119,9 @@ class RequestReader implements RequestCredentials {
     if (this.cookieHeader === undefined) this.cookieHeader = headerValue(this.input.headers, 'cookie') ?? null;
     if (this.cookieHeader === null) return this.input.cookies ? cookieFromObject(this.input.cookies, name) : undefined;
     const value = readCookie(this.cookieHeader, name);
+    // a hand-built { headers, cookies } record may hold a cookie its header does not (Next's
+    // RequestCookies, a get() object, is never asked: it is the header read another way)
+    if (value === undefined && this.input.cookies && typeof this.input.cookies.get !== 'function') return cookieFromObject(this.input.cookies, name);
     return value === '' ? undefined : value;
   }
 

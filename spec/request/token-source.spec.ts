@@ -113,6 +113,11 @@ describe('readCredentials', () => {
     assert.equal(tokenOf({ headers: { cookie: 'logto_authtoken=first; logto_authtoken=second' }, cookies: { logto_authtoken: 'second' } }), 'first');
   });
 
+  test('reads a hand-built cookies record for a cookie its Cookie header does not carry', () => {
+    const credentials = readCredentials({ headers: { cookie: 'theme=dark' }, cookies: { logto_authtoken: T } });
+    assert.equal(credentials.cookieToken('logto_authtoken'), T);
+  });
+
   test('reads the Cookie header alone when there is one: a NextRequest reads a name without "=" as "true"', () => {
     const request = new NextRequest('https://api.example.com/x', { headers: { cookie: '%%%; ;;=; logto_authtoken; =x; a=%ZZ' } });
     assert.equal(request.cookies.get('logto_authtoken')?.value, 'true'); // what Next itself does
