@@ -17,6 +17,13 @@ app.get('/none', answer);
 app.get('/noop', async (_c, next) => {
   await next();
 }, answer);
+// a middleware that only sets the variable ours sets: Hono's price for c.set
+// and for the handler's c.var (a fresh object from Hono's Map on every read)
+const fixedAuth = { isAuthenticated: true, userId: 'bench-user' };
+app.get('/sets-var', async (c, next) => {
+  c.set('auth', fixedAuth as never);
+  await next();
+}, answer);
 app.get('/ours', createHonoAuthMiddleware({ logtoUrl, audience: AUDIENCE }), answer);
 // What hono/jwk (4.13) needs to accept a Logto access token:
 // - verification.typ 'at+jwt': by default it accepts only a missing typ or "JWT",
@@ -34,6 +41,11 @@ const { keys } = (await (await fetch(`${logtoUrl}/oidc/jwks`)).json()) as { keys
 app.get('/hono-jwk-keys', jwk({ keys, alg: ['ES384'], verification }), answer);
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => process.send!({ port: info.port }));
+// the parent asks for the server's CPU time around each slice: µs of CPU per
+// request is what the middleware costs the server, whatever the client's pace
+process.on('message', (message) => {
+  if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
+});
 // the parent's exit closes the IPC channel: stop with it
 process.on('disconnect', () => {
   (server as unknown as { closeAllConnections(): void }).closeAllConnections();

@@ -5,7 +5,7 @@
 // middleware; 20 repeated ES384 tokens cycled, as users' cookies are.
 // The server runs in a child process so autocannon does not share its event loop.
 // `node --import tsx bench/hono.ts` runs this case alone.
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -13,9 +13,9 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { setUp, type Fixtures } from './fixtures.ts';
 
-export const HONO_VARIANTS = ['no auth (ceiling)', 'no-op middleware', 'hono/jwk', 'hono/jwk, keys given', 'ours'] as const;
+export const HONO_VARIANTS = ['no auth (ceiling)', 'no-op middleware', 'sets c.var.auth', 'hono/jwk', 'hono/jwk, keys given', 'ours'] as const;
 type HonoVariant = (typeof HONO_VARIANTS)[number];
-const ROUTES: Record<HonoVariant, string> = { 'no auth (ceiling)': 'none', 'no-op middleware': 'noop', 'hono/jwk': 'hono-jwk', 'hono/jwk, keys given': 'hono-jwk-keys', ours: 'ours' };
+const ROUTES: Record<HonoVariant, string> = { 'no auth (ceiling)': 'none', 'no-op middleware': 'noop', 'sets c.var.auth': 'sets-var', 'hono/jwk': 'hono-jwk', 'hono/jwk, keys given': 'hono-jwk-keys', ours: 'ours' };
 const SLICE_S = Number(process.env.BENCH_HTTP_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
 const WARM_S = 1;
@@ -25,6 +25,9 @@ interface Result {
   rps: number;
   p99: number;
   non2xx: number;
+  /** The server's CPU time per request (user, system), µs: the lowest of the slices. */
+  userUs: number;
+  systemUs: number;
 }
 
 /** Runs the Hono case and returns its markdown table (requests/s, p99 ms, ratios to the no-auth route). */
@@ -45,11 +48,17 @@ export async function runHonoHttp(fx: Fixtures): Promise<string[]> {
     const results = {} as Record<HonoVariant, Result>;
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of HONO_VARIANTS) {
+        const before = await serverCpu(child);
         const run = await autocannon({ url: url(variant), connections: CONNECTIONS, duration: SLICE_S, requests });
+        const after = await serverCpu(child);
+        const userUs = (after.user - before.user) / run.requests.total;
+        const systemUs = (after.system - before.system) / run.requests.total;
         const previous = results[variant];
         const non2xx = (previous?.non2xx ?? 0) + run.non2xx + run.errors;
-        if (!previous || run.requests.average > previous.rps) results[variant] = { rps: run.requests.average, p99: run.latency.p99, non2xx };
+        if (!previous || run.requests.average > previous.rps) results[variant] = { rps: run.requests.average, p99: run.latency.p99, non2xx, userUs, systemUs };
         else previous.non2xx = non2xx;
+        results[variant].userUs = Math.min(results[variant].userUs, userUs);
+        results[variant].systemUs = Math.min(results[variant].systemUs, systemUs);
       }
     }
     const bad = HONO_VARIANTS.filter((variant) => results[variant].non2xx > 0);
@@ -64,11 +73,23 @@ export async function runHonoHttp(fx: Fixtures): Promise<string[]> {
       `| ${HONO_VARIANTS.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: |`,
       `| ${HONO_VARIANTS.map((v) => `${Math.round(results[v].rps).toLocaleString('en-US')} (${results[v].p99})`).join(' | ')} | ${ratio('ours')} | ${ratio('ours', results['no-op middleware'].rps)} | ${ratio('hono/jwk')} | ${ratio('hono/jwk, keys given')} |`,
       '',
-      `µs added per request over the ceiling (1/rate difference, 16 connections on 2 shared cores): no-op middleware ${perRequest('no-op middleware')}, ours ${perRequest('ours')}.`,
+      `µs added per request over the ceiling (1/rate difference, 16 connections on 2 shared cores): no-op middleware ${perRequest('no-op middleware')}, sets c.var.auth ${perRequest('sets c.var.auth')}, ours ${perRequest('ours')}.`,
+      '',
+      `The server's own CPU time per request (process.cpuUsage around each slice, the lowest of ${ROUNDS}), µs, user + system:`,
+      '',
+      `| ${HONO_VARIANTS.join(' | ')} |`,
+      `| ${HONO_VARIANTS.map(() => '---:').join(' | ')} |`,
+      `| ${HONO_VARIANTS.map((v) => `${results[v].userUs.toFixed(1)} + ${results[v].systemUs.toFixed(1)}`).join(' | ')} |`,
     ];
   } finally {
     child.kill();
   }
+}
+
+async function serverCpu(child: ChildProcess): Promise<NodeJS.CpuUsage> {
+  child.send('cpu');
+  const [{ cpu }] = (await once(child, 'message')) as [{ cpu: NodeJS.CpuUsage }];
+  return cpu;
 }
 
 function honoVersion(): string {

@@ -218,7 +218,7 @@ const resolutions = new WeakMap<object, Resolution>();
  * middleware already made, nor leaks into the next factory call).
  */
 export function resolveOptions(options: VerifyAuthOptions, how?: { fresh: true }): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('logto-authkit: options must be an object');
+  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
   if (how?.fresh) return resolve(options);
   const cached = resolutions.get(options);
   if (cached && isUnchanged(options, cached.seen)) return cached.resolved;
@@ -272,6 +272,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
+// every bad option is a TypeError with the package's prefix; one helper keeps
+// the call sites short in the bundle (the messages are unchanged)
+function invalid(message: string): TypeError {
+  return new TypeError(`logto-authkit: ${message}`);
+}
+
+function optionalOfType(options: VerifyAuthOptions, name: 'tokenCache' | 'fetch' | 'csrfProtection' | 'onEvent', type: 'boolean' | 'function'): void {
+  if (options[name] !== undefined && typeof options[name] !== type) throw invalid(`${name} must be a ${type}`);
+}
+
 function resolve(options: VerifyAuthOptions): ResolvedOptions {
   const logtoUrl = logtoUrlOption(options.logtoUrl);
   const issuers = options.issuer === undefined ? [`${logtoUrl}/oidc`] : nonEmptyStrings(options.issuer, 'issuer');
@@ -279,21 +289,21 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
   const audiences = nonEmptyStrings(options.audience, 'audience');
   // an empty list requires nothing, like no requiredScope at all
   const requiredScopes = options.requiredScope === undefined || (Array.isArray(options.requiredScope) && options.requiredScope.length === 0) ? [] : nonEmptyStrings(options.requiredScope, 'requiredScope');
-  if (requiredScopes.some((scope) => scope.includes(' '))) throw new TypeError('logto-authkit: each requiredScope must be a single scope without spaces');
+  if (requiredScopes.some((scope) => scope.includes(' '))) throw invalid('each requiredScope must be a single scope without spaces');
 
   const algorithms = algorithmsOption(options.algorithms);
 
   const clockTolerance = options.clockTolerance ?? DEFAULTS.clockTolerance;
-  if (typeof clockTolerance !== 'number' || !(clockTolerance >= 0) || !Number.isFinite(clockTolerance)) throw new TypeError('logto-authkit: clockTolerance must be a number of seconds >= 0');
+  if (typeof clockTolerance !== 'number' || !(clockTolerance >= 0) || !Number.isFinite(clockTolerance)) throw invalid('clockTolerance must be a number of seconds >= 0');
   const jwksCacheTtl = options.jwksCacheTtl ?? DEFAULTS.jwksCacheTtl;
-  if (typeof jwksCacheTtl !== 'number' || !(jwksCacheTtl >= 0)) throw new TypeError('logto-authkit: jwksCacheTtl must be a number of milliseconds >= 0');
-  if (options.tokenCache !== undefined && typeof options.tokenCache !== 'boolean') throw new TypeError('logto-authkit: tokenCache must be a boolean');
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('logto-authkit: fetch must be a function');
-  if (options.csrfProtection !== undefined && typeof options.csrfProtection !== 'boolean') throw new TypeError('logto-authkit: csrfProtection must be a boolean');
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('logto-authkit: onEvent must be a function');
-  if (options.revocation !== undefined && typeof options.revocation?.check !== 'function') throw new TypeError('logto-authkit: revocation must be a revocation list made by createRevocationList');
+  if (typeof jwksCacheTtl !== 'number' || !(jwksCacheTtl >= 0)) throw invalid('jwksCacheTtl must be a number of milliseconds >= 0');
+  optionalOfType(options, 'tokenCache', 'boolean');
+  optionalOfType(options, 'fetch', 'function');
+  optionalOfType(options, 'csrfProtection', 'boolean');
+  optionalOfType(options, 'onEvent', 'function');
+  if (options.revocation !== undefined && typeof options.revocation?.check !== 'function') throw invalid('revocation must be a revocation list made by createRevocationList');
   const maxTokenAge = options.maxTokenAge;
-  if (maxTokenAge !== undefined && (typeof maxTokenAge !== 'number' || !(maxTokenAge > 0) || !Number.isFinite(maxTokenAge))) throw new TypeError('logto-authkit: maxTokenAge must be a number of seconds > 0');
+  if (maxTokenAge !== undefined && (typeof maxTokenAge !== 'number' || !(maxTokenAge > 0) || !Number.isFinite(maxTokenAge))) throw invalid('maxTokenAge must be a number of seconds > 0');
 
   const organization = organizationOption(options.requiredOrganization);
   const cookieName = options.cookieName === false ? undefined : cookieNameOption(options.cookieName, DEFAULTS.cookieName, 'cookieName');
@@ -325,15 +335,15 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
 function resourceMetadataOption(value: unknown, audience: string): ResolvedResourceMetadata | undefined {
   if (value === undefined || value === false) return undefined;
   const given = value === true ? {} : value;
-  if (!isRecord(given)) throw new TypeError('logto-authkit: resourceMetadata must be true or { resource, scopesSupported, resourceName, resourceDocumentation }');
+  if (!isRecord(given)) throw invalid('resourceMetadata must be true or { resource, scopesSupported, resourceName, resourceDocumentation }');
   const resource = given.resource ?? audience;
   const url = typeof resource === 'string' && URL.canParse(resource) ? new URL(resource) : undefined;
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '') {
-    throw new TypeError('logto-authkit: resourceMetadata.resource must be an http(s) URL without fragment (it defaults to the first audience, which is not one)');
+    throw invalid('resourceMetadata.resource must be an http(s) URL without fragment (it defaults to the first audience, which is not one)');
   }
   const scopes = given.scopesSupported === undefined ? undefined : nonEmptyStrings(given.scopesSupported, 'resourceMetadata.scopesSupported');
   for (const name of ['resourceName', 'resourceDocumentation'] as const) {
-    if (given[name] !== undefined && (typeof given[name] !== 'string' || given[name] === '')) throw new TypeError(`logto-authkit: resourceMetadata.${name} must be a non-empty string`);
+    if (given[name] !== undefined && (typeof given[name] !== 'string' || given[name] === '')) throw invalid(`resourceMetadata.${name} must be a non-empty string`);
   }
   const path = url.pathname === '/' ? '' : url.pathname;
   return Object.freeze({
@@ -346,25 +356,25 @@ function resourceMetadataOption(value: unknown, audience: string): ResolvedResou
 }
 
 function logtoUrlOption(value: unknown): string {
-  if (typeof value === 'string' && value !== value.trim()) throw new TypeError('logto-authkit: logtoUrl has surrounding whitespace (read from a file or an env var?); pass the URL alone');
+  if (typeof value === 'string' && value !== value.trim()) throw invalid('logtoUrl has surrounding whitespace (read from a file or an env var?); pass the URL alone');
   const logtoUrl = parseHttpUrl(value, 'logtoUrl').replace(/\/+$/, '');
   // the issuer pasted as the endpoint would make every JWKS request a 404
-  if (/\/oidc$/i.test(logtoUrl)) throw new TypeError(`logto-authkit: logtoUrl is the Logto endpoint, not the issuer: drop the trailing "/oidc" (the issuer and the JWKS URL are derived from it)`);
+  if (/\/oidc$/i.test(logtoUrl)) throw invalid(`logtoUrl is the Logto endpoint, not the issuer: drop the trailing "/oidc" (the issuer and the JWKS URL are derived from it)`);
   return logtoUrl;
 }
 
 function algorithmsOption(value: unknown): ReadonlySet<Algorithm> {
   if (value === undefined) return new Set(DEFAULTS.algorithms);
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new TypeError('logto-authkit: algorithms must be an array of algorithm names');
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw invalid('algorithms must be an array of algorithm names');
   // `none` and HS* are not in the table, so they fall out here whatever was passed
   const algorithms = new Set(value.filter(isAlgorithm));
-  if (algorithms.size === 0) throw new TypeError(`logto-authkit: algorithms leaves nothing allowed; choose from ${ALGORITHM_NAMES.join(', ')} (none and HS* are never accepted)`);
+  if (algorithms.size === 0) throw invalid(`algorithms leaves nothing allowed; choose from ${ALGORITHM_NAMES.join(', ')} (none and HS* are never accepted)`);
   return algorithms;
 }
 
 function trustedOriginsOption(value: unknown): ReadonlySet<string> {
   if (value === undefined) return new Set(DEFAULTS.trustedOrigins);
-  if (!Array.isArray(value)) throw new TypeError('logto-authkit: trustedOrigins must be an array of origins such as https://app.example.com');
+  if (!Array.isArray(value)) throw invalid('trustedOrigins must be an array of origins such as https://app.example.com');
   return new Set(value.map((origin) => {
     let url: URL | undefined;
     try {
@@ -374,7 +384,7 @@ function trustedOriginsOption(value: unknown): ReadonlySet<string> {
     }
     // RFC 6454 §6.2: an origin serializes as scheme://host[:port], nothing more
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin.replace(/\/$/, '').toLowerCase()) {
-      throw new TypeError('logto-authkit: each trustedOrigins entry must be an origin such as https://app.example.com (scheme, host and port only)');
+      throw invalid('each trustedOrigins entry must be an origin such as https://app.example.com (scheme, host and port only)');
     }
     return url.origin;
   }));
@@ -384,40 +394,40 @@ function storeOption(value: unknown): Store | undefined {
   if (value === undefined) return undefined;
   const store = value as Partial<Store> | null;
   if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.setIfAbsent !== 'function') {
-    throw new TypeError('logto-authkit: store must be a Store (get, set, setIfAbsent), e.g. memoryStore() or redisStore(client)');
+    throw invalid('store must be a Store (get, set, setIfAbsent), e.g. memoryStore() or redisStore(client)');
   }
   return store as Store;
 }
 
 function headersOption(value: unknown): Readonly<Record<string, string>> | undefined {
   if (value === undefined) return undefined;
-  if (!isRecord(value) || !Object.values(value).every((item) => typeof item === 'string')) throw new TypeError('logto-authkit: jwksRequestHeaders must be a record of header names to string values');
+  if (!isRecord(value) || !Object.values(value).every((item) => typeof item === 'string')) throw invalid('jwksRequestHeaders must be a record of header names to string values');
   return Object.freeze({ ...value } as Record<string, string>);
 }
 
 function parseHttpUrl(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`logto-authkit: ${name} is required and must be an http(s) URL`);
+  if (typeof value !== 'string' || value === '') throw invalid(`${name} is required and must be an http(s) URL`);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new TypeError(`logto-authkit: ${name} must be an http(s) URL`);
+    throw invalid(`${name} must be an http(s) URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`logto-authkit: ${name} must be an http(s) URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid(`${name} must be an http(s) URL`);
   return value;
 }
 
 function nonEmptyStrings(value: unknown, name: string): string[] {
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item !== '')) {
-    throw new TypeError(`logto-authkit: ${name} must be a non-empty string or a non-empty array of non-empty strings`);
+    throw invalid(`${name} must be a non-empty string or a non-empty array of non-empty strings`);
   }
   return [...list];
 }
 
 function cookieNameOption(value: unknown, fallback: string, name: string): string {
   if (value === undefined) return fallback;
-  if (!isCookieName(value)) throw new TypeError(`logto-authkit: ${name} must be a valid cookie name (RFC 6265 §4.1.1)`);
+  if (!isCookieName(value)) throw invalid(`${name} must be a valid cookie name (RFC 6265 §4.1.1)`);
   return value;
 }
 

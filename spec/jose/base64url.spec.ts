@@ -24,6 +24,9 @@ describe('decodeBase64url', () => {
     'non-zero unused bits after two bytes': 'YWJ',
     'a non-ASCII character': 'YWJé',
     'a NUL': 'YW\u0000j',
+    'a non-ASCII character whose low 7 bits are "A"': '\u0141WJj',
+    'a lone surrogate': 'YW\ud800j',
+    'a character beyond the 8 KB scratch buffer that is not ASCII': `${'A'.repeat(9000)}\u0141AAA`,
   };
   for (const [what, input] of Object.entries(rejected)) {
     test(`rejects ${what}`, () => assert.equal(decodeBase64url(input), undefined));
@@ -31,6 +34,18 @@ describe('decodeBase64url', () => {
 
   test('decodes a slice without copying the string', () => {
     assert.deepEqual(decodeBase64url('xx.YWJj.yy', 3, 7), new TextEncoder().encode('abc'));
+  });
+
+  test('refuses a range outside the string', () => {
+    assert.equal(decodeBase64url('YWJj', -4, 4), undefined);
+    assert.equal(decodeBase64url('YWJj', 0, 8), undefined);
+  });
+
+  test('decodes input longer than the 8 KB scratch buffer to the bytes Node decodes', () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(7000));
+    const text = Buffer.from(bytes).toString('base64url');
+    assert.ok(text.length > 8192);
+    assert.deepEqual(decodeBase64url(text), new Uint8Array(bytes));
   });
 });
 
