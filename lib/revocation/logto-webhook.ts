@@ -85,8 +85,22 @@ export interface WebhookAnswer {
  */
 export async function verifyLogtoSignature(body: Uint8Array, signature: string | null | undefined, signingKey: string): Promise<boolean> {
   if (typeof signature !== 'string' || !/^[0-9a-fA-F]{64}$/.test(signature)) return false;
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(signingKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-  return crypto.subtle.verify('HMAC', key, hexToBytes(signature), body as Uint8Array<ArrayBuffer>);
+  return crypto.subtle.verify('HMAC', await hmacKey(signingKey), hexToBytes(signature), body as Uint8Array<ArrayBuffer>);
+}
+
+// An app has one signing key per webhook, so each is imported once, not per
+// delivery; the bound only guards against a caller passing a new key each time.
+const MAX_HMAC_KEYS = 16;
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(signingKey: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(signingKey);
+  if (!key) {
+    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(signingKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    hmacKeys.set(signingKey, key);
+  }
+  return key;
 }
 
 /** Parses a delivery body; `undefined` when it is not a JSON object with an `event` string. */
