@@ -39,7 +39,12 @@ export function verifyLogtoToken(token: string, options: VerifyAuthOptions): Pro
   } catch (error) {
     return Promise.reject(error); // bad options reject, as from an async function
   }
-  return verifyToken(token, resolved);
+  try {
+    const verified = verifyToken(token, resolved);
+    return verified instanceof Promise ? verified : Promise.resolve(verified);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -68,52 +73,71 @@ export type AuthOutcome =
 /**
  * `verifyAuth` for the shims: an `AuthError` comes back as a value, with
  * whether a new guest id was made (so a cookie must be set) and whether the
- * request was https. Other errors are thrown.
+ * request was https. Other errors are thrown (or reject).
+ * Synchronous when no I/O is needed (a token the cache remembers, a request
+ * refused before any crypto): the outcome itself, not a promise, so an
+ * adapter can go on in the same turn (a deferred `next()` cost Express about
+ * 3 µs of server CPU per request over HTTP). Otherwise a promise of it.
  */
-export async function authenticate(input: AuthInput, options: ResolvedOptions): Promise<AuthOutcome> {
+export function authenticate(input: AuthInput, options: ResolvedOptions): AuthOutcome | Promise<AuthOutcome> {
   const credentials = readCredentials(input);
-  const secure = credentials.secure;
+  let verified: AuthContext | Promise<AuthContext>;
   try {
-    return { auth: await verifyCredentials(credentials, options), newGuestId: false, secure };
+    verified = verifyCredentials(credentials, options);
   } catch (error) {
-    if (!isAuthError(error)) throw error;
-    // guest mode only after every source failed; CSRF_REJECTED (403) is no failure to authenticate
-    if (!options.allowGuest || !isGuestEligible(error)) return { error, newGuestId: false, secure };
-    const known = guestIdFromCookie(credentials.cookie(options.guestCookieName));
-    return { auth: guestContext(known ?? newGuestId()), newGuestId: known === undefined, secure };
+    return failed(error, credentials, options);
   }
+  if (verified instanceof Promise) return verified.then((auth) => succeeded(auth, credentials), (error) => failed(error, credentials, options));
+  return succeeded(verified, credentials);
+}
+
+function succeeded(auth: AuthContext, credentials: RequestCredentials): AuthOutcome {
+  return { auth, newGuestId: false, secure: credentials.secure };
+}
+
+function failed(error: unknown, credentials: RequestCredentials, options: ResolvedOptions): AuthOutcome {
+  if (!isAuthError(error)) throw error;
+  const secure = credentials.secure;
+  // guest mode only after every source failed; CSRF_REJECTED (403) is no failure to authenticate
+  if (!options.allowGuest || !isGuestEligible(error)) return { error, newGuestId: false, secure };
+  const known = guestIdFromCookie(credentials.cookie(options.guestCookieName));
+  return { auth: guestContext(known ?? newGuestId()), newGuestId: known === undefined, secure };
 }
 
 // The contract's token sources: the cookie first. When its token fails to
 // authenticate (a 401) or the cross-origin check refuses it, a Bearer token in
 // the same request is verified instead and its outcome is the answer, so a
 // stale or planted cookie never locks out a client that sends a good header.
-// Not async: on the Bearer path the caller gets verifyToken's own promise (no
-// async layer to resolve), and what throws here (TOKEN_MALFORMED, TOKEN_MISSING)
-// rejects, as from an async function.
-function verifyCredentials(credentials: RequestCredentials, options: ResolvedOptions): Promise<AuthContext> {
-  try {
-    const cookieToken = credentials.cookieToken(options.cookieName);
-    if (cookieToken !== undefined) return verifyCookieThenBearer(cookieToken, credentials, options);
-    // a token the cache remembers passed parseCompact, so it is a well-formed b64token: no second scan
-    const bearer = credentials.bearerToken((token) => options.tokenCache && isRemembered(options, token)); // TOKEN_MALFORMED
-    if (bearer === undefined) throw reportedAtRequest(options, new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header'));
-    return verifyToken(bearer, options);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+// Not async, as every stage down to verifyStages: a remembered token is
+// answered in the same turn, and the Bearer path hands on verifyToken's own
+// promise (no async layer to resolve). Throws TOKEN_MALFORMED, TOKEN_MISSING.
+function verifyCredentials(credentials: RequestCredentials, options: ResolvedOptions): AuthContext | Promise<AuthContext> {
+  const cookieToken = credentials.cookieToken(options.cookieName);
+  if (cookieToken !== undefined) return verifyCookieThenBearer(cookieToken, credentials, options);
+  // a token the cache remembers passed parseCompact, so it is a well-formed b64token: no second scan
+  const bearer = credentials.bearerToken((token) => options.tokenCache && isRemembered(options, token)); // TOKEN_MALFORMED
+  if (bearer === undefined) throw reportedAtRequest(options, new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header'));
+  return verifyToken(bearer, options);
 }
 
-async function verifyCookieThenBearer(cookieToken: string, credentials: RequestCredentials, options: ResolvedOptions): Promise<AuthContext> {
+function verifyCookieThenBearer(cookieToken: string, credentials: RequestCredentials, options: ResolvedOptions): AuthContext | Promise<AuthContext> {
+  let verified: AuthContext | Promise<AuthContext>;
   try {
     assertCookieAllowed(credentials, options); // CSRF_REJECTED
-    return await verifyToken(cookieToken, options);
+    verified = verifyToken(cookieToken, options);
   } catch (error) {
-    if (!isAuthError(error) || !(error.status === 401 || error.code === 'CSRF_REJECTED')) throw error;
-    const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
-    if (bearer === undefined) throw error;
-    return verifyToken(bearer, options);
+    return bearerInstead(error, credentials, options);
   }
+  return verified instanceof Promise ? verified.catch((error: unknown) => bearerInstead(error, credentials, options)) : verified;
+}
+
+// The cookie's token failed: a 401 or CSRF_REJECTED hands over to the Bearer
+// token when there is one (its outcome is the answer); anything else stands.
+function bearerInstead(error: unknown, credentials: RequestCredentials, options: ResolvedOptions): AuthContext | Promise<AuthContext> {
+  if (!isAuthError(error) || !(error.status === 401 || error.code === 'CSRF_REJECTED')) throw error;
+  const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
+  if (bearer === undefined) throw error;
+  return verifyToken(bearer, options);
 }
 
 // the hook hears of a request without any token too (verifyToken reports every verdict on a token)
@@ -136,9 +160,23 @@ function assertCookieAllowed(credentials: RequestCredentials, options: ResolvedO
   }
 }
 
-// The event hook sees every verdict on a token; without a hook this costs one
-// check, and the caller gets verifyStages' own promise (no async layer between).
-function verifyToken(token: string, options: ResolvedOptions): Promise<AuthContext> {
+// A token the cache remembers is answered here, in the same turn, with no
+// promise; any other goes through verifyStages. The event hook sees every
+// verdict on a token; without a hook this costs one check, and the caller gets
+// verifyStages' own promise (no async layer between).
+function verifyToken(token: string, options: ResolvedOptions): AuthContext | Promise<AuthContext> {
+  if (options.tokenCache) {
+    let remembered: AuthContext | undefined;
+    try {
+      remembered = recallVerified(token, options, Date.now()); // TOKEN_REVOKED, REVOCATION_UNAVAILABLE
+    } catch (error) {
+      throw reported(options, error);
+    }
+    if (remembered) {
+      if (options.onEvent) emit(options.onEvent, { type: 'verified', cached: true, sub: remembered.userId ?? undefined, alg: undefined });
+      return remembered;
+    }
+  }
   return options.onEvent ? verifyReported(token, options) : verifyStages(token, options);
 }
 
@@ -146,18 +184,18 @@ async function verifyReported(token: string, options: ResolvedOptions): Promise<
   try {
     return await verifyStages(token, options);
   } catch (error) {
-    if (isAuthError(error)) emit(options.onEvent, { type: 'rejected', code: error.code, status: error.status, stage: REJECTION_STAGE[error.code], message: error.message, detail: error.detail });
-    throw error;
+    throw reported(options, error);
   }
 }
 
+function reported(options: ResolvedOptions, error: unknown): unknown {
+  if (options.onEvent && isAuthError(error)) emit(options.onEvent, { type: 'rejected', code: error.code, status: error.status, stage: REJECTION_STAGE[error.code], message: error.message, detail: error.detail });
+  return error;
+}
+
+// A token the cache does not remember: every check, the signature first.
 async function verifyStages(token: string, options: ResolvedOptions): Promise<AuthContext> {
   const now = Date.now();
-  const remembered = options.tokenCache ? recallVerified(token, options, now) : undefined;
-  if (remembered) {
-    if (options.onEvent) emit(options.onEvent, { type: 'verified', cached: true, sub: remembered.userId ?? undefined, alg: undefined });
-    return remembered;
-  }
   const jws = parseCompact(token); // TOKEN_MALFORMED, TOKEN_TYPE_INVALID
   const alg = assertAlgorithmAllowed(jws.header.alg, options); // ALGORITHM_NOT_ALLOWED, before any JWKS traffic
   // a warm JWKS cache answers without a promise; a fetch, a refetch or an error goes through getKey

@@ -10,7 +10,7 @@ import type { AuthContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
-import { authenticate } from '../verify.js';
+import { authenticate, type AuthOutcome } from '../verify.js';
 import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
@@ -51,16 +51,25 @@ export type ExpressAuthMiddleware = (req: ExpressRequestLike, res: ExpressRespon
 export function createExpressAuthMiddleware(options: VerifyAuthOptions): ExpressAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const answer = (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void, outcome: AuthOutcome): void => {
+    if (outcome.error) return send(res, outcome.error, challenge);
+    const cookie = guestSetCookie(outcome, resolved.guestCookieName);
+    if (cookie !== undefined) appendHeader(res, 'set-cookie', cookie);
+    noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
+    (req as WithAuth).auth = outcome.auth;
+    next();
+  };
   return function logtoAuth(req, res, next) {
     if (isCorsPreflight(req.method, req.headers)) return next();
-    authenticate(req, resolved).then((outcome) => {
-      if (outcome.error) return send(res, outcome.error, challenge);
-      const cookie = guestSetCookie(outcome, resolved.guestCookieName);
-      if (cookie !== undefined) appendHeader(res, 'set-cookie', cookie);
-      noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
-      (req as WithAuth).auth = outcome.auth;
-      next();
-    }, next);
+    let outcome: AuthOutcome | Promise<AuthOutcome>;
+    try {
+      outcome = authenticate(req, resolved);
+    } catch (error) {
+      return next(error);
+    }
+    // a remembered token is answered in this turn: next() runs now, not a microtask later
+    if (outcome instanceof Promise) outcome.then((settled) => answer(req, res, next, settled), next);
+    else answer(req, res, next, outcome);
   };
 }
 

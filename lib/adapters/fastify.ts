@@ -41,8 +41,8 @@ export interface FastifyRequestLike {
   headers: HeadersLike;
   /** `'https'` makes the guest cookie `Secure`; Fastify derives it from the socket, or `X-Forwarded-Proto` under `trustProxy`. */
   protocol?: string;
-  /** Node's request under Fastify's: its `headersDistinct`/`rawHeaders` show a repeated `Authorization`, which `headers` hides. */
-  raw?: { headersDistinct?: Record<string, string[] | undefined>; rawHeaders?: string[] };
+  /** Node's request under Fastify's: its `rawHeaders` show a repeated `Authorization`, which `headers` hides. */
+  raw?: { rawHeaders?: string[] };
   auth?: AuthContext | null;
 }
 
@@ -97,7 +97,7 @@ export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHo
       method: request.method,
       secure: request.protocol === 'https',
       // two Authorization fields are ambiguous (TOKEN_MALFORMED); only Node's raw request still shows them
-      headersDistinct: request.raw?.headersDistinct,
+      // (rawHeaders, a plain array: the headersDistinct getter would build an object of every header)
       rawHeaders: request.raw?.rawHeaders,
     };
     const outcome = await authenticate(input, resolved);

@@ -141,6 +141,24 @@ describe('readCredentials', () => {
     assert.equal(readCredentials({ ...input, rawHeaders: ['Authorization', `Bearer ${T}`] }).bearerToken(), T);
   });
 
+  test('counts Authorization fields in rawHeaders and never builds headersDistinct, and only when an Authorization header is there', () => {
+    let built = 0;
+    const input = {
+      headers: { authorization: `Bearer ${T}`, cookie: `logto_authtoken=${T}` },
+      rawHeaders: ['Host', 'a', 'Authorization', `Bearer ${T}`],
+      get headersDistinct() {
+        built++;
+        return { authorization: [`Bearer ${T}`, 'Bearer other.x.y'] };
+      },
+    };
+    assert.equal(readCredentials(input).bearerToken(), T);
+    assert.equal(readCredentials({ headers: {}, rawHeaders: ['Authorization', 'Bearer a.b.c', 'Authorization', 'Bearer d.e.f'] }).bearerToken(), undefined);
+    assert.equal(readCredentials(input).cookieToken('logto_authtoken'), T);
+    assert.equal(built, 0);
+    // without rawHeaders, headersDistinct still tells two fields apart
+    assert.equal(codeOf(() => readCredentials({ headers: input.headers, headersDistinct: { authorization: ['Bearer a.b.c', 'Bearer d.e.f'] } }).bearerToken()), 'TOKEN_MALFORMED');
+  });
+
   test('tells https from Express req.secure and a TLS socket', () => {
     assert.equal(readCredentials({ headers: {}, secure: true }).secure, true);
     assert.equal(readCredentials({ headers: {}, socket: { encrypted: true } }).secure, true);
