@@ -59,8 +59,17 @@ export function verifyLogtoToken(token: string, options: VerifyAuthOptions): Pro
  * source failed with a 401 (a 403, `CSRF_REJECTED` included, or a 503 is
  * still thrown).
  */
-export async function verifyAuth(input: AuthInput, options: VerifyAuthOptions): Promise<AuthContext> {
-  const outcome = await authenticate(input, resolveOptions(options));
+export function verifyAuth(input: AuthInput, options: VerifyAuthOptions): Promise<AuthContext> {
+  // not async, as verifyLogtoToken: a remembered token's answer is one resolved promise
+  try {
+    const outcome = authenticate(input, resolveOptions(options));
+    return outcome instanceof Promise ? outcome.then(contextOrThrow) : Promise.resolve(contextOrThrow(outcome));
+  } catch (error) {
+    return Promise.reject(error); // bad options and unknown inputs reject, as from an async function
+  }
+}
+
+function contextOrThrow(outcome: AuthOutcome): AuthContext {
   if (outcome.error) throw outcome.error;
   return outcome.auth;
 }
@@ -115,7 +124,7 @@ function verifyCredentials(credentials: RequestCredentials, options: ResolvedOpt
   const cookieToken = credentials.cookieToken(options.cookieName);
   if (cookieToken !== undefined) return verifyCookieThenBearer(cookieToken, credentials, options);
   // a token the cache remembers passed parseCompact, so it is a well-formed b64token: no second scan
-  const bearer = credentials.bearerToken((token) => options.tokenCache && isRemembered(options, token)); // TOKEN_MALFORMED
+  const bearer = credentials.bearerToken(options.tokenCache ? isRemembered : undefined, options); // TOKEN_MALFORMED
   if (bearer === undefined) throw reportedAtRequest(options, new AuthError('TOKEN_MISSING', 'no access token in the cookie or the Authorization header'));
   return verifyToken(bearer, options);
 }

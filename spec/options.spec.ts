@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULTS, resolveOptions, type VerifyAuthOptions } from '../lib/options.ts';
+import { DEFAULTS, OPTION_KEYS, resolveOptions, type VerifyAuthOptions } from '../lib/options.ts';
 
 describe('resolveOptions', () => {
   test('derives issuer and JWKS URL from logtoUrl, trimming trailing slashes', () => {
@@ -49,6 +49,47 @@ describe('resolveOptions', () => {
     assert.equal(after.allowGuest, true);
     assert.equal(before.allowGuest, false);
   });
+
+  // typed by the interface: an option added to VerifyAuthOptions without a row here fails the type check
+  const CHANGED: Required<{ [K in keyof VerifyAuthOptions]: VerifyAuthOptions[K] }> = {
+    logtoUrl: 'https://other.example',
+    audience: 'b',
+    cookieName: 'other_cookie',
+    requiredScope: 'read',
+    allowGuest: true,
+    guestCookieName: 'other_guest',
+    requiredOrganization: 'org_1',
+    tokenCache: false,
+    algorithms: ['ES384'],
+    clockTolerance: 5,
+    jwksCacheTtl: 1000,
+    fetch: async () => new Response('{}'),
+    issuer: 'https://issuer.example/oidc',
+    jwksUri: 'https://t.example/other/jwks',
+    trustedOrigins: ['https://app.example.com'],
+    csrfProtection: false,
+    maxTokenAge: 60,
+    jwksRequestHeaders: { 'user-agent': 'x' },
+    onEvent: () => {},
+    store: { get: async () => undefined, set: async () => {}, setIfAbsent: async () => true, delete: async () => {} } as unknown as NonNullable<VerifyAuthOptions['store']>,
+    resourceMetadata: { resource: 'https://api.example.com' },
+    revocation: { check: () => undefined },
+  };
+
+  test('checks every option the interface declares for a change', () => {
+    assert.deepEqual([...OPTION_KEYS].sort(), Object.keys(CHANGED).sort());
+  });
+
+  for (const key of Object.keys(CHANGED) as (keyof VerifyAuthOptions)[]) {
+    test(`resolves again when ${key} is set or changed`, () => {
+      const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: 'a' };
+      const before = resolveOptions(options);
+      (options as unknown as Record<string, unknown>)[key] = CHANGED[key];
+      const after = resolveOptions(options);
+      assert.notEqual(after, before);
+      assert.equal(resolveOptions(options), after); // and once only
+    });
+  }
 
   test('resolves again when an array option changes in place', () => {
     const audience = ['a'];

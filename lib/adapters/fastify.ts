@@ -18,7 +18,7 @@ import { unauthenticatedContext, type AuthContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';
-import { authenticate } from '../verify.js';
+import { authenticate, type AuthOutcome } from '../verify.js';
 import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
@@ -53,8 +53,15 @@ export interface FastifyReplyLike {
   send(payload: string): unknown;
 }
 
-/** A Fastify `onRequest` hook, async style (no `done`): `(request, reply) => Promise<void>`. */
-export type FastifyAuthHook = (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<void>;
+/**
+ * A Fastify `onRequest` hook. Given `done` (as Fastify gives it), callback
+ * style: a token the cache remembers goes on in the same turn. Called with
+ * two arguments, async style: `await hook(request, reply)`.
+ */
+export interface FastifyAuthHook {
+  (request: FastifyRequestLike, reply: FastifyReplyLike, done: (error?: unknown) => void): void;
+  (request: FastifyRequestLike, reply: FastifyReplyLike): Promise<void>;
+}
 
 /** The parts of a Fastify instance the plugin uses. */
 export interface FastifyInstanceLike {
@@ -85,28 +92,48 @@ export const FASTIFY_PLUGIN_NAME = 'logto-authkit';
 export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHook {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
-  return async function logtoAuth(request, reply) {
-    if (isCorsPreflight(request.method, request.headers)) {
-      request.auth = unauthenticatedContext();
-      return;
-    }
-    // The raw header is the source with and without @fastify/cookie, so both
-    // read the first of several same-named cookies, as every other adapter does.
-    const input: RequestLike & { method: string } = {
-      headers: request.headers,
-      method: request.method,
-      secure: request.protocol === 'https',
-      // two Authorization fields are ambiguous (TOKEN_MALFORMED); only Node's raw request still shows them
-      // (rawHeaders, a plain array: the headersDistinct getter would build an object of every header)
-      rawHeaders: request.raw?.rawHeaders,
-    };
-    const outcome = await authenticate(input, resolved);
+  const settle = (request: FastifyRequestLike, reply: FastifyReplyLike, outcome: AuthOutcome): void => {
     if (outcome.error) return sendError(reply, outcome.error, challenge);
     // Fastify's reply.header appends to an existing set-cookie (RFC 9110 §5.3), so other cookies stay
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     if (cookie !== undefined) reply.header('set-cookie', cookie);
     noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
     request.auth = outcome.auth;
+  };
+  // Callback style when Fastify passes done: an async hook's promise makes
+  // Fastify go on a microtask later, which cost about 3 µs of server CPU per
+  // request over HTTP; a remembered token now calls done() in the same turn.
+  // A reply sent here stops the chain: Fastify skips what follows once reply.sent.
+  function logtoAuth(request: FastifyRequestLike, reply: FastifyReplyLike, done?: (error?: unknown) => void): Promise<void> | void {
+    let outcome: AuthOutcome | Promise<AuthOutcome> | undefined;
+    try {
+      if (isCorsPreflight(request.method, request.headers)) request.auth = unauthenticatedContext();
+      else outcome = authenticate(inputOf(request), resolved);
+      if (outcome !== undefined && !(outcome instanceof Promise)) settle(request, reply, outcome);
+    } catch (error) {
+      return done ? done(error) : Promise.reject(error);
+    }
+    if (outcome instanceof Promise) {
+      const settled = outcome.then((value) => settle(request, reply, value));
+      if (!done) return settled;
+      settled.then(() => done(), done);
+      return;
+    }
+    return done ? done() : Promise.resolve();
+  }
+  return logtoAuth as FastifyAuthHook;
+}
+
+// The raw header is the source with and without @fastify/cookie, so both
+// read the first of several same-named cookies, as every other adapter does.
+function inputOf(request: FastifyRequestLike): RequestLike & { method: string } {
+  return {
+    headers: request.headers,
+    method: request.method,
+    secure: request.protocol === 'https',
+    // two Authorization fields are ambiguous (TOKEN_MALFORMED); only Node's raw request still shows them
+    // (rawHeaders, a plain array: the headersDistinct getter would build an object of every header)
+    rawHeaders: request.raw?.rawHeaders,
   };
 }
 

@@ -11,7 +11,7 @@ import { unauthenticatedContext, type AuthContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
-import { authenticate } from '../verify.js';
+import { authenticate, type AuthOutcome } from '../verify.js';
 import { errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
@@ -49,20 +49,29 @@ export type HonoAuthMiddleware = (c: HonoContextLike, next: () => Promise<void>)
 export function createHonoAuthMiddleware(options: VerifyAuthOptions): HonoAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
-  return async function logtoAuth(c, next) {
-    const request = c.req.raw;
-    if (isCorsPreflight(request.method, request.headers)) {
-      c.set('auth', unauthenticatedContext());
-      return next();
-    }
-    const outcome = await authenticate(request as unknown as RequestLike, resolved);
-    if (outcome.error) return errorResponse(outcome.error, challenge);
+  // Not async: a remembered token goes on to next() in the same turn, and the
+  // handler chain's own promise goes back to Hono (no async layer around it).
+  const proceed = (c: HonoContextLike, next: () => Promise<void>, outcome: AuthOutcome): Promise<Response | void> => {
+    if (outcome.error) return Promise.resolve(errorResponse(outcome.error, challenge));
     noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
     c.set('auth', outcome.auth);
-    await next();
-    // after next(): the handler's response exists now; c.header copies it when its headers are immutable
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
-    if (cookie !== undefined) c.header('set-cookie', cookie, { append: true });
+    if (cookie === undefined) return next();
+    // after next(): the handler's response exists now; c.header copies it when its headers are immutable
+    return next().then(() => c.header('set-cookie', cookie, { append: true }));
+  };
+  return function logtoAuth(c, next) {
+    try {
+      const request = c.req.raw;
+      if (isCorsPreflight(request.method, request.headers)) {
+        c.set('auth', unauthenticatedContext());
+        return next();
+      }
+      const outcome = authenticate(request as unknown as RequestLike, resolved);
+      return outcome instanceof Promise ? outcome.then((settled) => proceed(c, next, settled)) : proceed(c, next, outcome);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

@@ -51,10 +51,11 @@ export interface RequestCredentials {
    * The token of `Authorization: Bearer`; `undefined` when there is no such
    * header. Throws `TOKEN_MALFORMED` for a Bearer header without one
    * well-formed token (RFC 6750 §2.1) and for two `Authorization` fields.
-   * `isWellFormed` may vouch for a token known to be well-formed (one the
-   * token cache remembers), so its characters are not scanned again.
+   * `isWellFormed(scope, token)` may vouch for a token known to be
+   * well-formed (one the token cache remembers under `scope`), so its
+   * characters are not scanned again.
    */
-  bearerToken(isWellFormed?: (token: string) => boolean): string | undefined;
+  bearerToken(isWellFormed?: (scope: object, token: string) => boolean, scope?: object): string | undefined;
   /** Reads another cookie of the same request (the guest id). */
   cookie(name: string): string | undefined;
   /** What the cross-origin check reads; `undefined` for an input without a method (a token string included). */
@@ -108,8 +109,8 @@ class RequestReader implements RequestCredentials {
     return cookieName === undefined ? undefined : this.cookie(cookieName);
   }
 
-  bearerToken(isWellFormed?: (token: string) => boolean): string | undefined {
-    return bearerToken(authorizationValue(this.input), isWellFormed);
+  bearerToken(isWellFormed?: (scope: object, token: string) => boolean, scope?: object): string | undefined {
+    return bearerToken(authorizationValue(this.input), isWellFormed, scope);
   }
 
   cookie(name: string): string | undefined {
@@ -133,19 +134,23 @@ class RequestReader implements RequestCredentials {
 // `isWellFormed` may vouch for a token already known to be a well-formed JWT
 // (one the token cache remembers: it passed parseCompact, whose base64url and
 // dots are b64token characters), which skips a scan of every character.
-function bearerToken(authorization: string | undefined, isWellFormed?: (token: string) => boolean): string | undefined {
+function bearerToken(authorization: string | undefined, isWellFormed?: (scope: object, token: string) => boolean, scope?: object): string | undefined {
   if (authorization === undefined) return undefined;
   const space = authorization.indexOf(' ');
-  const scheme = space === -1 ? authorization : authorization.slice(0, space);
   // RFC 9110 §11.1: the scheme is case-insensitive; another scheme (Basic, DPoP) carries no bearer token
-  if (scheme.toLowerCase() !== 'bearer') return undefined;
+  if (!isBearerScheme(authorization, space === -1 ? authorization.length : space)) return undefined;
   let start = space + 1;
   while (space !== -1 && authorization.charCodeAt(start) === 0x20) start++; // 1*SP
   const credentials = space === -1 ? '' : authorization.slice(start);
-  if (!isWellFormed?.(credentials) && !B64TOKEN.test(credentials)) {
+  if (!(isWellFormed !== undefined && scope !== undefined && isWellFormed(scope, credentials)) && !B64TOKEN.test(credentials)) {
     throw new AuthError('TOKEN_MALFORMED', 'the Authorization header uses the Bearer scheme without one well-formed token');
   }
   return credentials;
+}
+
+// "Bearer" as sent by nearly every client needs no lower-cased copy
+function isBearerScheme(value: string, end: number): boolean {
+  return end === 6 && (value.startsWith('Bearer') || value.slice(0, 6).toLowerCase() === 'bearer');
 }
 
 function headerValue(headers: HeadersLike, name: string): string | undefined {
