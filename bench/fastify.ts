@@ -1,80 +1,39 @@
 // Fastify 5 end to end with autocannon on loopback: the same route without auth
-// (the ceiling), with our hook, and with the two ways Fastify users verify a
-// Logto token today, each configured to accept it: fast-jwt + get-jwks (what
-// @fastify/jwt runs inside; @fastify/jwt itself is not a dev dependency) and
-// jose's createRemoteJWKSet + jwtVerify in an onRequest hook (what Logto's own
-// Fastify guide hand-rolls). 20 repeated ES384 tokens cycled, as users' cookies are.
+// (the ceiling), with an async onRequest hook that does nothing, with our
+// hook, and with the two ways Fastify users verify a Logto token today, each
+// configured to accept it: fast-jwt + get-jwks (what @fastify/jwt runs inside;
+// @fastify/jwt itself is not a dev dependency) and jose's createRemoteJWKSet +
+// jwtVerify in an onRequest hook (what Logto's own Fastify guide hand-rolls).
+// ES384 and RS256, measured as every HTTP bench is
+// (bench/http.ts: interleaved slices, server CPU per request).
 // The server is this file run with `serve`, in a child process, so autocannon
 // does not share its event loop. `node --import tsx bench/fastify.ts` runs this case alone.
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-// @ts-expect-error autocannon ships no types and @types/autocannon is not a dev dependency
-import autocannon from 'autocannon';
+import { pathToFileURL } from 'node:url';
 import { AUDIENCE, setUp, type Fixtures } from './fixtures.ts';
+import { childCpu, forkServer, HTTP_ALGORITHMS, httpTable, measureHttp, version } from './http.ts';
 
-export const FASTIFY_VARIANTS = ['no auth (ceiling)', 'fast-jwt + get-jwks', 'jose (Logto guide)', 'ours'] as const;
+export const FASTIFY_VARIANTS = ['no auth (ceiling)', 'no-op hook', 'fast-jwt + get-jwks', 'jose (Logto guide)', 'ours'] as const;
 type FastifyVariant = (typeof FASTIFY_VARIANTS)[number];
-const ROUTES: Record<FastifyVariant, string> = { 'no auth (ceiling)': 'none', 'fast-jwt + get-jwks': 'fast-jwt', 'jose (Logto guide)': 'jose', ours: 'ours' };
-const SLICE_S = Number(process.env.BENCH_HTTP_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
-const WARM_S = 1;
-const CONNECTIONS = 16;
+const ROUTES: Record<FastifyVariant, string> = { 'no auth (ceiling)': 'none', 'no-op hook': 'noop', 'fast-jwt + get-jwks': 'fast-jwt', 'jose (Logto guide)': 'jose', ours: 'ours' };
 
-interface Result {
-  rps: number;
-  p99: number;
-  non2xx: number;
-}
-
-/** Runs the Fastify case and returns its markdown table (requests/s, p99 ms, ratios to the no-auth route). */
+/** Runs the Fastify case (this file with `serve`) and returns its markdown table. */
 export async function runFastifyHttp(fx: Fixtures): Promise<string[]> {
-  const child = fork(fileURLToPath(import.meta.url), ['serve'], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_LOGTO_URL: fx.server.logtoUrl },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const { child, port } = await forkServer(new URL(import.meta.url), fx, ['serve']);
   try {
-    const [{ port }] = (await once(child, 'message')) as [{ port: number }];
-    const requests = fx.repeat.ES384.map((token) => ({ method: 'GET' as const, headers: { authorization: `Bearer ${token}` } }));
-    const url = (variant: FastifyVariant) => `http://127.0.0.1:${port}/${ROUTES[variant]}`;
-    // warm the JWKS caches and the JIT
-    for (const variant of FASTIFY_VARIANTS) await autocannon({ url: url(variant), connections: CONNECTIONS, duration: WARM_S, requests });
-    // variants take turns, ROUNDS times, and each keeps its best slice: a burst
-    // of load from elsewhere on a shared machine hits one slice, not one variant
-    const results = {} as Record<FastifyVariant, Result>;
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const variant of FASTIFY_VARIANTS) {
-        const run = await autocannon({ url: url(variant), connections: CONNECTIONS, duration: SLICE_S, requests });
-        const previous = results[variant];
-        const non2xx = (previous?.non2xx ?? 0) + run.non2xx + run.errors;
-        if (!previous || run.requests.average > previous.rps) results[variant] = { rps: run.requests.average, p99: run.latency.p99, non2xx };
-        else previous.non2xx = non2xx;
-      }
-    }
-    const bad = FASTIFY_VARIANTS.filter((variant) => results[variant].non2xx > 0);
-    if (bad.length) throw new Error(`Fastify bench: non-2xx answers from ${bad.join(', ')}`);
-    const ceiling = results['no auth (ceiling)'].rps;
-    const peers = FASTIFY_VARIANTS.slice(1);
-    return [
-      `Fastify ${version('fastify')} (fast-jwt ${version('fast-jwt')}, get-jwks ${version('get-jwks')}, jose ${version('jose')}), ES384, repeat workload (20 tokens cycled), autocannon ${CONNECTIONS} connections on loopback, best of ${ROUNDS} interleaved ${SLICE_S} s slices; requests/s (p99 ms of that slice).`,
-      '',
-      `| ${FASTIFY_VARIANTS.join(' | ')} | ${peers.map((v) => `${v}/ceiling`).join(' | ')} |`,
-      `| ${[...FASTIFY_VARIANTS, ...peers].map(() => '---:').join(' | ')} |`,
-      `| ${FASTIFY_VARIANTS.map((v) => `${Math.round(results[v].rps).toLocaleString('en-US')} (${results[v].p99})`).join(' | ')} | ${peers.map((v) => `${(results[v].rps / ceiling).toFixed(2)}x`).join(' | ')} |`,
-    ];
+    const results = await measureHttp(fx, {
+      name: 'Fastify',
+      variants: FASTIFY_VARIANTS,
+      url: (variant, alg) => `http://127.0.0.1:${port}/${ROUTES[variant]}/${alg}`,
+      cpu: () => childCpu(child),
+    });
+    return httpTable(`Fastify ${version('fastify')} (fast-jwt ${version('fast-jwt')}, get-jwks ${version('get-jwks')}, jose ${version('jose')}), repeat workload; "no-op hook" is an async onRequest hook that does nothing.`, results, FASTIFY_VARIANTS, 'no auth (ceiling)');
   } finally {
     child.kill();
   }
 }
 
-function version(name: string): string {
-  return (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
-}
-
-/** The server: one route per variant, all answering the same small JSON. */
+/** The server: one route per variant and algorithm, all answering the same small JSON. */
 async function serve(): Promise<void> {
   const { default: Fastify } = await import('fastify');
   const { createVerifier } = await import('fast-jwt');
@@ -91,51 +50,68 @@ async function serve(): Promise<void> {
   const bearer = (request: Req) => /^Bearer (.+)$/i.exec(String(request.headers.authorization ?? ''))?.[1] ?? '';
   const unauthorized = (reply: Reply) => reply.code(401).send({ error: 'unauthorized' });
 
-  app.get('/none', answer);
-  app.get('/ours', { onRequest: [createFastifyAuthHook({ logtoUrl, audience: AUDIENCE })] }, answer);
+  // one route per variant and algorithm, as in the Express app (bench/http.ts sets the list)
+  const algorithms = process.env.BENCH_HTTP_ALGS!.split(',');
+  const ours = createFastifyAuthHook({ logtoUrl, audience: AUDIENCE });
+  // an async onRequest hook that does nothing: Fastify's own price for a hook like ours
+  const noop = async () => {};
+  for (const alg of algorithms) {
+    app.get(`/none/${alg}`, answer);
+    app.get(`/noop/${alg}`, { onRequest: [noop] }, answer);
+    app.get(`/ours/${alg}`, { onRequest: [ours] }, answer);
+  }
 
   // What fast-jwt + get-jwks need to accept a Logto access token (this is the
   // verifier @fastify/jwt builds from its `secret` function and `verify` options):
   // - get-jwks jwksPath '/jwks' with the issuer as domain: by default it fetches
   //   <domain>/.well-known/jwks.json, and Logto publishes <logtoUrl>/oidc/jwks;
   // - allowedIss and allowedAud: otherwise neither claim is checked;
-  // - algorithms ['ES384']: Logto's default; fast-jwt takes the alg from the key otherwise.
+  // - algorithms [alg]: Logto signs with ES384 by default; fast-jwt takes the alg from the key otherwise.
   // It does not check typ (at+jwt). get-jwks caches the JWKs but converts the key
   // to PEM again on every getPublicKey (jwk-to-pem, pure JS: tens of ms for P-384),
   // and that, not the signature, is most of its cost here; the recipe is get-jwks's
   // own README. fast-jwt's verified-token cache is left off, its default.
   const getJwks = buildGetJwks({ jwksPath: '/jwks', issuersWhitelist: [issuer] });
-  const verifyFastJwt = createVerifier({
-    key: async ({ header }: { header: Record<string, string> }) => getJwks.getPublicKey({ domain: issuer, kid: header.kid, alg: header.alg }),
-    algorithms: ['ES384'],
-    allowedIss: issuer,
-    allowedAud: AUDIENCE,
-  });
-  app.get('/fast-jwt', {
-    onRequest: async (request: Req, reply: Reply) => {
-      try {
-        request.user = await verifyFastJwt(bearer(request));
-      } catch {
-        return unauthorized(reply);
-      }
-    },
-  }, answer);
+  for (const alg of algorithms) {
+    const verifyFastJwt = createVerifier({
+      key: async ({ header }: { header: Record<string, string> }) => getJwks.getPublicKey({ domain: issuer, kid: header.kid, alg: header.alg }),
+      algorithms: [alg as 'ES384'],
+      allowedIss: issuer,
+      allowedAud: AUDIENCE,
+    });
+    app.get(`/fast-jwt/${alg}`, {
+      onRequest: async (request: Req, reply: Reply) => {
+        try {
+          request.user = await verifyFastJwt(bearer(request));
+        } catch {
+          return unauthorized(reply);
+        }
+      },
+    }, answer);
+  }
 
   // Logto's Fastify guide: jose's createRemoteJWKSet (it caches the JWKS) and
   // jwtVerify with issuer and audience; jose checks no typ unless told.
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
-  app.get('/jose', {
-    onRequest: async (request: Req, reply: Reply) => {
-      try {
-        request.user = (await jwtVerify(bearer(request), jwks, { issuer, audience: AUDIENCE, algorithms: ['ES384'] })).payload;
-      } catch {
-        return unauthorized(reply);
-      }
-    },
-  }, answer);
+  for (const alg of algorithms) {
+    app.get(`/jose/${alg}`, {
+      onRequest: async (request: Req, reply: Reply) => {
+        try {
+          request.user = (await jwtVerify(bearer(request), jwks, { issuer, audience: AUDIENCE, algorithms: [alg] })).payload;
+        } catch {
+          return unauthorized(reply);
+        }
+      },
+    }, answer);
+  }
 
   await app.listen({ port: 0, host: '127.0.0.1' });
   process.send!({ port: (app.server.address() as AddressInfo).port });
+  // the parent asks for the server's CPU time around each slice: µs of CPU per
+  // request is what the middleware costs the server, whatever the client's pace
+  process.on('message', (message) => {
+    if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
+  });
   // the parent's exit closes the IPC channel: stop with it
   process.on('disconnect', () => {
     void app.close().then(() => process.exit(0));
@@ -144,7 +120,7 @@ async function serve(): Promise<void> {
 
 if (process.argv[2] === 'serve') await serve();
 else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const fx = await setUp(['ES384'], 1);
+  const fx = await setUp(HTTP_ALGORITHMS, 1);
   try {
     console.log((await runFastifyHttp(fx)).join('\n'));
   } finally {

@@ -1,11 +1,12 @@
 // `npm run bench`: every contender, algorithm, workload and concurrency in one
-// process and one run, then the Express run; prints markdown tables of ops/s and
+// process and one run, then the HTTP runs (Express, Hono, Fastify, Next); prints markdown tables of ops/s and
 // ratios. Each cell is the best of BENCH_ROUNDS interleaved slices (the machine is shared).
 import { clearJwksCache } from '../dist/index.js';
 import { BENCH_ALGORITHMS, machine, setUp, type BenchAlgorithm } from './fixtures.ts';
-import { HTTP_ALGORITHMS, HTTP_VARIANTS, runHttp } from './http.ts';
+import { httpAlgorithms, runHttp } from './http.ts';
 import { runHonoHttp } from './hono.ts';
 import { runFastifyHttp } from './fastify.ts';
+import { runNextHttp } from './next.ts';
 import { runBreakdown } from './breakdown.ts';
 import { runCold } from './cold.ts';
 import { CONTENDERS, contenders, measure, MODES, warm, WORKLOADS, type Contender, type Workload } from './micro.ts';
@@ -14,6 +15,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const only = process.env.BENCH_ALGS?.split(',') as BenchAlgorithm[] | undefined;
 const algorithms = only ?? [...BENCH_ALGORITHMS];
 const skipHttp = process.env.BENCH_HTTP === '0';
+const skipNext = process.env.BENCH_NEXT === '0';
 
 const started = performance.now();
 const fx = await setUp(algorithms);
@@ -41,9 +43,12 @@ try {
   // the breakdown runs on the same fixtures, after the throughput cells, before the HTTP runs
   const breakdown = process.env.BENCH_BREAKDOWN === '0' ? undefined : await runBreakdown(fx, algorithms);
   clearJwksCache();
-  const http = skipHttp ? undefined : await runHttp(fx);
-  const hono = skipHttp || !algorithms.includes('ES384') ? undefined : await runHonoHttp(fx);
-  const fastify = skipHttp || !algorithms.includes('ES384') ? undefined : await runFastifyHttp(fx);
+  // the HTTP benches run ES384 and RS256, those of them BENCH_ALGS keeps
+  const noHttp = skipHttp || httpAlgorithms(fx).length === 0;
+  const http = noHttp ? undefined : await runHttp(fx);
+  const hono = noHttp ? undefined : await runHonoHttp(fx);
+  const fastify = noHttp ? undefined : await runFastifyHttp(fx);
+  const next = noHttp || skipNext ? undefined : await runNextHttp(fx);
 
   const lines: string[] = [];
   lines.push(`Machine: ${await machine()}. Each cell: the best of ${ROUNDS} interleaved slices; ops/s, one process.`, '');
@@ -59,20 +64,10 @@ try {
     }
   }
   if (breakdown) lines.push('', ...breakdown);
-  if (http) {
-    lines.push('', 'Express 5, repeat workload (20 tokens cycled), autocannon 16 connections on loopback; requests/s (p99 ms).', '');
-    lines.push(`| alg | ${HTTP_VARIANTS.join(' | ')} | ours/ceiling | express-oauth2-jwt-bearer/ceiling |`);
-    lines.push(`| --- | ${HTTP_VARIANTS.map(() => '---:').join(' | ')} | ---: | ---: |`);
-    for (const alg of HTTP_ALGORITHMS) {
-      const r = http[alg]!;
-      const bad = HTTP_VARIANTS.filter((v) => r[v].non2xx > 0);
-      if (bad.length) throw new Error(`HTTP bench: non-2xx answers from ${bad.join(', ')} for ${alg}`);
-      const ceiling = r['no auth (ceiling)'].rps;
-      lines.push(`| ${alg} | ${HTTP_VARIANTS.map((v) => `${fmt(r[v].rps)} (${r[v].p99})`).join(' | ')} | ${(r.ours.rps / ceiling).toFixed(2)}x | ${(r['express-oauth2-jwt-bearer'].rps / ceiling).toFixed(2)}x |`);
-    }
-  }
+  if (http) lines.push('', ...http);
   if (hono) lines.push('', ...hono);
   if (fastify) lines.push('', ...fastify);
+  if (next) lines.push('', ...next);
   if (process.env.BENCH_COLD !== '0') lines.push('', ...(await runCold()));
   lines.push('', `Total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s.`);
   console.log(lines.join('\n'));

@@ -7,7 +7,7 @@
  * give the same answer: inside `exp`/`nbf` now, its key still in a fresh JWKS.
  * @module
  */
-import { checkClaims, type JWTPayload } from './jose/claims.js';
+import { assertTimely, checkClaims, type JWTPayload } from './jose/claims.js';
 import { contextOf, type AuthContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
 import { emit, REJECTION_STAGE } from './events.js';
@@ -74,7 +74,7 @@ function contextOrThrow(outcome: AuthOutcome): AuthContext {
   return outcome.auth;
 }
 
-/** What the HTTP shims need from one request. */
+/** What the HTTP shims need from one request; `secure` (the request came over https) is read only for a new guest id, whose cookie it marks `Secure`, and is `false` otherwise. */
 export type AuthOutcome =
   | { auth: AuthContext; error?: undefined; newGuestId: boolean; secure: boolean }
   | { auth?: undefined; error: AuthError; newGuestId: false; secure: boolean };
@@ -96,21 +96,21 @@ export function authenticate(input: AuthInput, options: ResolvedOptions): AuthOu
   } catch (error) {
     return failed(error, credentials, options);
   }
-  if (verified instanceof Promise) return verified.then((auth) => succeeded(auth, credentials), (error) => failed(error, credentials, options));
-  return succeeded(verified, credentials);
+  if (verified instanceof Promise) return verified.then(succeeded, (error) => failed(error, credentials, options));
+  return succeeded(verified);
 }
 
-function succeeded(auth: AuthContext, credentials: RequestCredentials): AuthOutcome {
-  return { auth, newGuestId: false, secure: credentials.secure };
+function succeeded(auth: AuthContext): AuthOutcome {
+  return { auth, newGuestId: false, secure: false };
 }
 
 function failed(error: unknown, credentials: RequestCredentials, options: ResolvedOptions): AuthOutcome {
   if (!isAuthError(error)) throw error;
-  const secure = credentials.secure;
   // guest mode only after every source failed; CSRF_REJECTED (403) is no failure to authenticate
-  if (!options.allowGuest || !isGuestEligible(error)) return { error, newGuestId: false, secure };
+  if (!options.allowGuest || !isGuestEligible(error)) return { error, newGuestId: false, secure: false };
   const known = guestIdFromCookie(credentials.cookie(options.guestCookieName));
-  return { auth: guestContext(known ?? newGuestId()), newGuestId: known === undefined, secure };
+  if (known !== undefined) return { auth: guestContext(known), newGuestId: false, secure: false };
+  return { auth: guestContext(newGuestId()), newGuestId: true, secure: credentials.isSecure() };
 }
 
 // The contract's token sources: the cookie first. When its token fails to
@@ -227,9 +227,9 @@ function assertAlgorithmAllowed(alg: string, options: ResolvedOptions): Algorith
 // A token verified before is served only while a fresh verification would
 // accept it now: the key that verified it is still in a JWKS that is itself
 // fresh (past the TTL the token goes through getKey, so a refresh notices a
-// removed key), and the claims pass with the current clock through the same
-// checkClaims (so it expires exactly when a fresh verification would say
-// TOKEN_EXPIRED). Otherwise the entry is dropped and the token verified in full.
+// removed key), and the claims pass the clock's checks of checkClaims
+// (assertTimely, the very code, so it expires exactly when a fresh verification
+// would say TOKEN_EXPIRED). Otherwise the entry is dropped and the token verified in full.
 function recallVerified(token: string, options: ResolvedOptions, now: number): AuthContext | undefined {
   const verified = findVerified(options, token);
   if (!verified) return undefined;
@@ -242,9 +242,14 @@ function recallVerified(token: string, options: ResolvedOptions, now: number): A
   return undefined;
 }
 
+// The table a token is remembered in belongs to one resolved options object,
+// and the claims it keeps are never handed out (each caller gets a copy), so of
+// checkClaims only the clock's part can answer otherwise than it did: that
+// part is run alone (claims.ts assertTimely), the issuer, audience,
+// organization and scope checks are not repeated.
 function passesClaims(payload: Record<string, unknown>, options: ResolvedOptions, now: number): boolean {
   try {
-    checkClaims(payload, options.expected, now / 1000);
+    assertTimely(payload, options.expected, now / 1000);
     return true;
   } catch {
     return false;

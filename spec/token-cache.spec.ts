@@ -156,6 +156,18 @@ describe('expiry with the current clock', () => {
     mock.timers.setTime(NOW - 1000);
     await rejectsWith(verifyLogtoToken(jwt, opts), 'TOKEN_NOT_YET_VALID');
   });
+
+  test('gives TOKEN_EXPIRED to a cached token once it is older than maxTokenAge, as a fresh verification does', async () => {
+    const opts = options({ maxTokenAge: 30 });
+    const jwt = await token({ expiresIn: 3600, claims: { iat: NOW / 1000 } });
+    await remembered(jwt, opts);
+    mock.timers.tick(30_000);
+    await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, 2, 'exactly maxTokenAge old: served from the cache');
+    mock.timers.tick(1_000);
+    await rejectsWith(verifyLogtoToken(jwt, opts), 'TOKEN_EXPIRED');
+    await rejectsWith(verifyLogtoToken(jwt, { ...opts }), 'TOKEN_EXPIRED'); // fresh options: a full verification agrees
+  });
 });
 
 describe('key rotation', () => {

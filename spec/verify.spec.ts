@@ -304,6 +304,24 @@ describe('verifyAuth', () => {
       await assert.rejects(verifyAuth(await token(), guest({ jwksUri: 'http://127.0.0.1:9/oidc/jwks' })), { code: 'JWKS_UNAVAILABLE', status: 503 });
     });
 
+    test('asks whether the request is https only for a new guest id, whose cookie it marks Secure', async () => {
+      let asked = 0;
+      const request = (headers: Record<string, string>) => ({
+        headers,
+        get secure() {
+          asked++;
+          return true;
+        },
+      });
+      const id = '3f2b8c1e-9a4d-4e7b-8c2f-1d6a5b4c3e2f';
+      const user = await authenticate(request({ authorization: `Bearer ${await token()}` }), resolveOptions(guest()));
+      const known = await authenticate(request({ cookie: `guest_logto_authtoken=${id}` }), resolveOptions(guest()));
+      const refused = await authenticate(request({}), resolveOptions(options()));
+      assert.deepEqual([user.auth?.isAuthenticated, known.auth?.guestId, refused.error?.code, asked], [true, id, 'TOKEN_MISSING', 0]);
+      const fresh = await authenticate(request({}), resolveOptions(guest()));
+      assert.deepEqual([fresh.newGuestId, fresh.secure, asked], [true, true, 1]);
+    });
+
     test('authenticates a valid token as the user, not as a guest', async () => {
       const context = await verifyAuth(await token(), guest());
       assert.equal(context.isAuthenticated, true);

@@ -51,11 +51,12 @@ export type ExpressAuthMiddleware = (req: ExpressRequestLike, res: ExpressRespon
 export function createExpressAuthMiddleware(options: VerifyAuthOptions): ExpressAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per middleware
   const answer = (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void, outcome: AuthOutcome): void => {
     if (outcome.error) return send(res, outcome.error, challenge);
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     if (cookie !== undefined) appendHeader(res, 'set-cookie', cookie);
-    noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
+    noteForGuards(outcome.auth, notes);
     (req as WithAuth).auth = outcome.auth;
     next();
   };

@@ -92,12 +92,13 @@ export const FASTIFY_PLUGIN_NAME = 'logto-authkit';
 export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHook {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per middleware
   const settle = (request: FastifyRequestLike, reply: FastifyReplyLike, outcome: AuthOutcome): void => {
     if (outcome.error) return sendError(reply, outcome.error, challenge);
     // Fastify's reply.header appends to an existing set-cookie (RFC 9110 §5.3), so other cookies stay
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     if (cookie !== undefined) reply.header('set-cookie', cookie);
-    noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
+    noteForGuards(outcome.auth, notes);
     request.auth = outcome.auth;
   };
   // Callback style when Fastify passes done: an async hook's promise makes

@@ -49,11 +49,12 @@ export type HonoAuthMiddleware = (c: HonoContextLike, next: () => Promise<void>)
 export function createHonoAuthMiddleware(options: VerifyAuthOptions): HonoAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per middleware
   // Not async: a remembered token goes on to next() in the same turn, and the
   // handler chain's own promise goes back to Hono (no async layer around it).
   const proceed = (c: HonoContextLike, next: () => Promise<void>, outcome: AuthOutcome): Promise<Response | void> => {
     if (outcome.error) return Promise.resolve(errorResponse(outcome.error, challenge));
-    noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
+    noteForGuards(outcome.auth, notes);
     c.set('auth', outcome.auth);
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     if (cookie === undefined) return next();

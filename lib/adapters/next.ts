@@ -117,12 +117,13 @@ export type AuthenticatedHandler<Context, Req extends Request = Request> = (requ
 export function withAuth<Context = unknown, Req extends Request = Request>(handler: AuthenticatedHandler<Context, Req>, options: VerifyAuthOptions, requirement?: Requirement<Req>): (request: Req, context: Context) => Promise<Response> {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per handler
   if (requirement !== undefined) handler = guard(requirement as Requirement<Request>)(handler);
   return async function authenticatedHandler(request, context) {
     if (isCorsPreflight(request.method, request.headers)) return handler(request, unauthenticatedContext(), context);
     const outcome = await authenticate(request as unknown as RequestLike, resolved);
     if (outcome.error) return errorResponse(outcome.error, challenge);
-    noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
+    noteForGuards(outcome.auth, notes);
     const response = await handler(request, outcome.auth, context);
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     return cookie === undefined ? response : withHeader(response, 'set-cookie', cookie);

@@ -70,6 +70,24 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
   // Logto sends organization_id only for an organization, so an empty one is no organization at all
   if (organization_id !== undefined && (typeof organization_id !== 'string' || organization_id === '')) throw malformed('organization_id', 'the "organization_id" claim is not a non-empty string');
 
+  assertTimely(payload as JWTPayload, expected, nowSec);
+  if (iss === undefined || !expected.issuers.has(iss)) {
+    throw new AuthError('ISSUER_INVALID', 'the token "iss" (issuer) is not the expected issuer', { detail: { claim: 'iss', expected: [...expected.issuers], actual: iss } });
+  }
+  const organizationAudience = assertAudience(aud, expected);
+  if (expected.organization) assertOrganization(organization_id, organizationAudience, expected.organization.ids);
+  if (expected.requiredScopes.length > 0) assertScopes(scope, expected.requiredScopes);
+}
+
+/**
+ * The clock's part of `checkClaims` alone, on claims `checkClaims` accepted
+ * before: `exp`, `nbf`, and `iat` under `maxTokenAge`. Under the same
+ * `expected`, only the clock can change its verdict on the same claims, so
+ * this is what a remembered token is checked against on each hit.
+ * Throws `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID` or `TOKEN_MALFORMED` (no `iat` under `maxTokenAge`).
+ */
+export function assertTimely(payload: JWTPayload, expected: ExpectedClaims, nowSec: number): void {
+  const { exp, nbf } = payload as { exp: number; nbf?: number };
   // RFC 7519 §4.1.4: expired at exp itself, hence <=
   if (exp <= nowSec - expected.clockToleranceSec) {
     throw new AuthError('TOKEN_EXPIRED', 'the token has expired ("exp" is in the past)', { detail: { claim: 'exp', expected: `after ${nowSec - expected.clockToleranceSec}`, actual: exp } });
@@ -77,13 +95,7 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
   if (nbf !== undefined && nbf > nowSec + expected.clockToleranceSec) {
     throw new AuthError('TOKEN_NOT_YET_VALID', 'the token is not valid yet ("nbf" is in the future)', { detail: { claim: 'nbf', expected: `at most ${nowSec + expected.clockToleranceSec}`, actual: nbf } });
   }
-  if (expected.maxTokenAgeSec !== undefined) assertTokenAge(iat, expected.maxTokenAgeSec, expected.clockToleranceSec, nowSec);
-  if (iss === undefined || !expected.issuers.has(iss)) {
-    throw new AuthError('ISSUER_INVALID', 'the token "iss" (issuer) is not the expected issuer', { detail: { claim: 'iss', expected: [...expected.issuers], actual: iss } });
-  }
-  const organizationAudience = assertAudience(aud, expected);
-  if (expected.organization) assertOrganization(organization_id, organizationAudience, expected.organization.ids);
-  if (expected.requiredScopes.length > 0) assertScopes(scope, expected.requiredScopes);
+  if (expected.maxTokenAgeSec !== undefined) assertTokenAge(payload.iat, expected.maxTokenAgeSec, expected.clockToleranceSec, nowSec);
 }
 
 /** The Logto organization a verified token is for: its `organization_id`, else an `urn:logto:organization:<id>` audience. */

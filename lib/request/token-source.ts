@@ -60,8 +60,8 @@ export interface RequestCredentials {
   cookie(name: string): string | undefined;
   /** What the cross-origin check reads; `undefined` for an input without a method (a token string included). */
   crossOriginFacts(): CrossOriginFacts | undefined;
-  /** Whether the request came over https. */
-  secure: boolean;
+  /** Whether the request came over https (read when a guest cookie is set: Express's req.secure walks its trust-proxy settings). */
+  isSecure(): boolean;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -78,7 +78,6 @@ export function readCredentials(input: AuthInput): RequestCredentials {
 
 // A token string: no cookie, no cross-origin facts.
 class TokenCredentials implements RequestCredentials {
-  readonly secure = false;
   constructor(private readonly token: string) {}
   cookieToken(): undefined {
     return undefined;
@@ -92,17 +91,21 @@ class TokenCredentials implements RequestCredentials {
   crossOriginFacts(): undefined {
     return undefined;
   }
+  isSecure(): boolean {
+    return false;
+  }
 }
 
 // A request, read lazily: a field is looked up only when the pipeline asks for
 // it, and methods on a class cost no closures per request (a cache hit on a
 // Bearer header reads one header and nothing else).
 class RequestReader implements RequestCredentials {
-  readonly secure: boolean;
   // the Cookie header: undefined until read, null when the request has none
   private cookieHeader: string | null | undefined;
-  constructor(private readonly input: RequestLike) {
-    this.secure = isSecure(input);
+  constructor(private readonly input: RequestLike) {}
+
+  isSecure(): boolean {
+    return isSecure(this.input);
   }
 
   cookieToken(cookieName: string | undefined): string | undefined {
@@ -234,7 +237,8 @@ function cookieFromObject(cookies: CookiesLike, name: string): string | undefine
 }
 
 function isSecure(input: RequestLike): boolean {
-  if (typeof input.secure === 'boolean') return input.secure;
+  const secure = input.secure; // once: Express's req.secure is a getter that walks its settings
+  if (typeof secure === 'boolean') return secure;
   if (typeof input.url === 'string' && input.url.startsWith('https:')) return true;
   return (input.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true;
 }

@@ -63,8 +63,8 @@ describe('readCredentials', () => {
   test('reads a Fetch Request and Headers', () => {
     const request = new Request('https://app.example/x', { headers: { authorization: `bearer ${T}` } });
     assert.equal(tokenOf(request), T);
-    assert.equal(readCredentials(request).secure, true);
-    assert.equal(readCredentials(new Request('http://app.example/x')).secure, false);
+    assert.equal(readCredentials(request).isSecure(), true);
+    assert.equal(readCredentials(new Request('http://app.example/x')).isSecure(), false);
   });
 
   test('reads a cookies record, and Next-style cookies.get() returning { name, value }', () => {
@@ -160,9 +160,9 @@ describe('readCredentials', () => {
   });
 
   test('tells https from Express req.secure and a TLS socket', () => {
-    assert.equal(readCredentials({ headers: {}, secure: true }).secure, true);
-    assert.equal(readCredentials({ headers: {}, socket: { encrypted: true } }).secure, true);
-    assert.equal(readCredentials({ headers: {} }).secure, false);
+    assert.equal(readCredentials({ headers: {}, secure: true }).isSecure(), true);
+    assert.equal(readCredentials({ headers: {}, socket: { encrypted: true } }).isSecure(), true);
+    assert.equal(readCredentials({ headers: {} }).isSecure(), false);
   });
 
   test('throws a TypeError for an input of no known shape', () => {
