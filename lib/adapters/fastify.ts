@@ -112,7 +112,9 @@ export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHo
       else outcome = authenticate(inputOf(request), resolved);
       if (outcome !== undefined && !(outcome instanceof Promise)) settle(request, reply, outcome);
     } catch (error) {
-      return done ? done(error) : Promise.reject(error);
+      if (!done) return Promise.reject(error);
+      done(error);
+      return; // callback style returns nothing: a returned promise would make Fastify go on twice
     }
     if (outcome instanceof Promise) {
       const settled = outcome.then((value) => settle(request, reply, value));
@@ -120,7 +122,8 @@ export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHo
       settled.then(() => done(), done);
       return;
     }
-    return done ? done() : Promise.resolve();
+    if (!done) return Promise.resolve();
+    done();
   }
   return logtoAuth as FastifyAuthHook;
 }

@@ -47,6 +47,28 @@ describe('createFastifyAuthHook', () => {
     assert.equal(request.auth, undefined);
   });
 
+  test('is callback style when Fastify passes done: an answer found without I/O calls done once, before the hook returns', () => {
+    const hook = createFastifyAuthHook({ ...OPTIONS, allowGuest: true });
+    const done: unknown[] = [];
+    const refused = createFastifyAuthHook(OPTIONS);
+    const reply = recordingReply();
+    assert.equal(refused({ method: 'GET', headers: {} }, reply, (error) => done.push(error ?? 'done')), undefined);
+    assert.deepEqual([done, reply.calls[0]], [['done'], 'code 401']);
+    const request: FastifyRequestLike = { method: 'GET', headers: {} };
+    assert.equal(hook(request, recordingReply(), (error) => done.push(error ?? 'done')), undefined);
+    assert.deepEqual([done, request.auth?.isGuest], [['done', 'done'], true]);
+  });
+
+  test('passes an error that is no AuthError to done, and rejects with it when called without done', async () => {
+    const hook = createFastifyAuthHook(OPTIONS);
+    const odd = { method: 'GET', headers: null } as unknown as FastifyRequestLike;
+    const done: unknown[] = [];
+    hook(odd, recordingReply(), (error) => done.push(error));
+    assert.equal(done.length, 1);
+    assert.ok(done[0] instanceof TypeError);
+    await assert.rejects(hook(odd, recordingReply()), TypeError);
+  });
+
   test('sets an unauthenticated context for a CORS preflight and writes nothing', async () => {
     const request: FastifyRequestLike = { method: 'OPTIONS', headers: { 'access-control-request-method': 'PUT' } };
     const reply = recordingReply();
