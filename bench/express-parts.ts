@@ -13,6 +13,7 @@ import { resolveOptions } from '../dist/options.js';
 import { authenticate } from '../dist/verify.js';
 import { AUDIENCE, setUp } from './fixtures.ts';
 import { childCpu, forkServer, httpTable, measureHttp } from './http.ts';
+import { serveToParent } from './serve-to-parent.ts';
 
 /** How long the "spins" route burns the CPU: a known cost, to see what the server adds to it. */
 const SPIN_MS = 0.005;
@@ -76,13 +77,10 @@ function serve(): void {
   const answer = (_req: express.Request, res: express.Response) => void res.json({ ok: true });
   app.get('/none', answer);
   for (const [part, handler] of Object.entries(parts)) app.get(`/${PARTS[part as Part]}`, handler, answer);
-  const server = app.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
-  process.on('message', (message) => {
-    if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
-  });
-  process.on('disconnect', () => {
-    server.closeAllConnections();
-    server.close();
-    process.exit(0);
-  });
+  const server = app.listen(0, '127.0.0.1', () =>
+    serveToParent((server.address() as AddressInfo).port, () => {
+      server.closeAllConnections();
+      server.close();
+    }),
+  );
 }

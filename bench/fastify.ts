@@ -11,6 +11,7 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { AUDIENCE, setUp, type Fixtures } from './fixtures.ts';
+import { serveToParent } from './serve-to-parent.ts';
 import { childCpu, forkServer, HTTP_ALGORITHMS, httpTable, measureHttp, version } from './http.ts';
 
 export const FASTIFY_VARIANTS = ['no auth (ceiling)', 'no-op hook', 'fast-jwt + get-jwks', 'jose (Logto guide)', 'ours'] as const;
@@ -106,16 +107,7 @@ async function serve(): Promise<void> {
   }
 
   await app.listen({ port: 0, host: '127.0.0.1' });
-  process.send!({ port: (app.server.address() as AddressInfo).port });
-  // the parent asks for the server's CPU time around each slice: µs of CPU per
-  // request is what the middleware costs the server, whatever the client's pace
-  process.on('message', (message) => {
-    if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
-  });
-  // the parent's exit closes the IPC channel: stop with it
-  process.on('disconnect', () => {
-    void app.close().then(() => process.exit(0));
-  });
+  serveToParent((app.server.address() as AddressInfo).port, () => app.close());
 }
 
 if (process.argv[2] === 'serve') await serve();

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import { jwk } from 'hono/jwk';
 import { createHonoAuthMiddleware, type AuthEnv } from '../dist/adapters/hono.js';
 import { AUDIENCE } from './fixtures.ts';
+import { serveToParent } from './serve-to-parent.ts';
 
 const logtoUrl = process.env.BENCH_LOGTO_URL!;
 // one route per variant and algorithm, as in the Express app (bench/http.ts sets the list)
@@ -46,15 +47,9 @@ for (const alg of algorithms) app.get(`/hono-jwk/${alg}`, jwk({ jwks_uri: `${log
 const { keys } = (await (await fetch(`${logtoUrl}/oidc/jwks`)).json()) as { keys: Parameters<typeof jwk>[0]['keys'] & object[] };
 for (const alg of algorithms) app.get(`/hono-jwk-keys/${alg}`, jwk({ keys, alg: [alg], verification }), answer);
 
-const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => process.send!({ port: info.port }));
-// the parent asks for the server's CPU time around each slice: µs of CPU per
-// request is what the middleware costs the server, whatever the client's pace
-process.on('message', (message) => {
-  if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
-});
-// the parent's exit closes the IPC channel: stop with it
-process.on('disconnect', () => {
-  (server as unknown as { closeAllConnections(): void }).closeAllConnections();
-  server.close();
-  process.exit(0);
-});
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+  serveToParent(info.port, () => {
+    (server as unknown as { closeAllConnections(): void }).closeAllConnections();
+    server.close();
+  }),
+);

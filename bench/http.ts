@@ -156,7 +156,7 @@ export async function runHttp(fx: Fixtures): Promise<string[]> {
       url: (variant, alg) => `http://127.0.0.1:${port}/${ROUTES[variant]}/${alg}`,
       cpu: () => childCpu(child),
     });
-    return httpTable(`Express ${version('express')} (express-oauth2-jwt-bearer ${version('express-oauth2-jwt-bearer')}, \`auth({ issuer, jwksUri, audience, tokenSigningAlg })\`), repeat workload; "no-op middleware" calls next() after a promise settles, as ours does on a cache hit.`, results, HTTP_VARIANTS, 'no auth (ceiling)');
+    return httpTable(`Express ${version('express')} (express-oauth2-jwt-bearer ${version('express-oauth2-jwt-bearer')}, \`auth({ issuer, jwksUri, audience, tokenSigningAlg })\`), repeat workload; "no-op middleware" calls next() after a promise settles, the price of any middleware that awaits (ours calls next() at once on a cache hit).`, results, HTTP_VARIANTS, 'no auth (ceiling)');
   } finally {
     child.kill();
   }

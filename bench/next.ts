@@ -9,10 +9,9 @@
 // JWKS as its logtoUrl. `node --import tsx bench/next.ts` runs this case alone;
 // `BENCH_NEXT=0 npm run bench` leaves it out (it runs `next build` first).
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildNextApp, ROOT, type NextApp } from '../spec/helpers/next-app.ts';
+import { buildNextApp, freePort, ROOT, type NextApp } from '../spec/helpers/next-app.ts';
 import { AUDIENCE, setUp, type Fixtures } from './fixtures.ts';
 import { HTTP_ALGORITHMS, httpTable, measureHttp, version } from './http.ts';
 
@@ -102,17 +101,6 @@ async function startNext(dir: string, env: Record<string, string>): Promise<Next
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

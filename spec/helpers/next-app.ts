@@ -178,7 +178,8 @@ function collect(child: ChildProcess): () => string {
   return () => text;
 }
 
-function freePort(): Promise<number> {
+/** A free loopback port, for a server that must be told its port up front (`next start -p`). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
