@@ -33,17 +33,11 @@ import { assertNotRevoked } from './revocation/assert-not-revoked.js';
 export function verifyLogtoToken(token: string, options: VerifyAuthOptions): Promise<AuthContext> {
   // not async: verifyToken's own promise goes to the caller, with no wrapper to
   // resolve (each async layer that returns a promise costs the caller microtask turns)
-  let resolved: ResolvedOptions;
   try {
-    resolved = resolveOptions(options);
-  } catch (error) {
-    return Promise.reject(error); // bad options reject, as from an async function
-  }
-  try {
-    const verified = verifyToken(token, resolved);
+    const verified = verifyToken(token, resolveOptions(options));
     return verified instanceof Promise ? verified : Promise.resolve(verified);
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(error); // bad options and refusals found at once reject, as from an async function
   }
 }
 

@@ -134,7 +134,10 @@ function inputOf(request: FastifyRequestLike): RequestLike & { method: string } 
   return {
     headers: request.headers,
     method: request.method,
-    secure: request.protocol === 'https',
+    // read only to mark a new guest cookie Secure: Fastify's protocol getter checks the socket and trustProxy
+    get secure() {
+      return request.protocol === 'https';
+    },
     // two Authorization fields are ambiguous (TOKEN_MALFORMED); only Node's raw request still shows them
     // (rawHeaders, a plain array: the headersDistinct getter would build an object of every header)
     rawHeaders: request.raw?.rawHeaders,
