@@ -39,8 +39,8 @@ export interface ParsedJws {
 /**
  * Splits and decodes a compact JWS. Throws `TOKEN_MALFORMED` for anything that is
  * not three strict base64url parts with a JSON object header and payload, and
- * `TOKEN_TYPE_INVALID` for a `typ` other than `at+jwt` (or, for a back-channel
- * logout token, other than `logout+jwt`). Does not verify anything.
+ * `TOKEN_TYPE_INVALID` for a missing `typ` or one other than `at+jwt` (or, for a
+ * back-channel logout token, other than `logout+jwt`). Does not verify anything.
  */
 export function parseCompact(token: unknown, typ: ExpectedType = 'at+jwt'): ParsedJws {
   if (typeof token !== 'string' || token.length === 0) throw malformed('the token is empty or not a string');
@@ -95,18 +95,21 @@ function ownCopy(text: string): string {
 export type ExpectedType = 'at+jwt' | 'logout+jwt';
 
 // RFC 9068 §2.1 and §4: "at+jwt" keeps an ID token or other JWT from passing as an
-// access token (a token without "typ" is still read as one); a logout token must
-// say "logout+jwt", so neither kind passes as the other. RFC 7515 §4.1.9: media
-// types compare case-insensitively, "application/" optional. Checked on every
-// parse, outside the header cache, since one header may be asked as either kind.
+// access token. A missing "typ" is refused too: Logto puts "at+jwt" on every
+// access token and no "typ" at all on its ID tokens, so a token without one is
+// an ID token (which would otherwise pass wherever `audience` lists the client
+// id). A logout token must say "logout+jwt", so neither kind passes as the
+// other. RFC 7515 §4.1.9: media types compare case-insensitively,
+// "application/" optional. Checked on every parse, before any claim is read and
+// outside the header cache, since one header may be asked as either kind.
 function assertType(typ: unknown, expected: ExpectedType): void {
-  if (typ === undefined && expected === 'at+jwt') return;
   if (typeof typ === 'string') {
     const lower = typ.toLowerCase();
     if (lower === expected || lower === `application/${expected}`) return;
   }
   const what = expected === 'at+jwt' ? 'an access token' : 'a logout token';
-  throw new AuthError('TOKEN_TYPE_INVALID', `the token header "typ" is not "${expected}": this is not ${what}`, {
+  const message = typ === undefined ? `the token header has no "typ" (an access token says "${expected}")` : `the token header "typ" is not "${expected}"`;
+  throw new AuthError('TOKEN_TYPE_INVALID', `${message}: this is not ${what}`, {
     detail: { claim: 'typ', expected, actual: typ },
   });
 }

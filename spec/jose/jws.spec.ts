@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { importPublicKey, parsePublicJwk } from '../../lib/jose/jwk.ts';
+import { AuthError } from '../../lib/errors.ts';
 import { MAX_TOKEN_LENGTH, parseCompact, verifySignature } from '../../lib/jose/jws.ts';
 import { ALL_ALGORITHMS, makeKey, mint } from '../helpers/keys.ts';
 import { retainedHeap } from '../helpers/retained-heap.ts';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const payload = b64({ exp: 1 });
-const codeOf = (token: unknown) => {
+const codeOf = (token: unknown, typ?: 'at+jwt' | 'logout+jwt') => {
   try {
-    parseCompact(token);
+    parseCompact(token, typ);
     return undefined;
   } catch (error) {
     return (error as { code: string }).code;
@@ -29,42 +30,62 @@ describe('parseCompact', () => {
   const malformed: Record<string, unknown> = {
     'a non-string': 42,
     'an empty string': '',
-    'two parts': `${b64({ alg: 'ES384' })}.${payload}`,
-    'four parts': `${b64({ alg: 'ES384' })}.${payload}.AAAA.`,
+    'two parts': `${b64({ alg: 'ES384', typ: 'at+jwt' })}.${payload}`,
+    'four parts': `${b64({ alg: 'ES384', typ: 'at+jwt' })}.${payload}.AAAA.`,
     'five parts (JWE)': 'a.b.c.d.e',
-    'padding in the header': `${b64({ alg: 'ES384' })}=.${payload}.AAAA`,
+    'padding in the header': `${b64({ alg: 'ES384', typ: 'at+jwt' })}=.${payload}.AAAA`,
     'a header that is an array': `${b64([])}.${payload}.AAAA`,
     'a header that is null': `${b64('null')}.${payload}.AAAA`,
     'a header that is not JSON': `${b64('alg=ES384')}.${payload}.AAAA`,
-    'a header with trailing garbage': `${b64('{"alg":"ES384"}x')}.${payload}.AAAA`,
+    'a header with trailing garbage': `${b64('{"alg":"ES384","typ":"at+jwt"}x')}.${payload}.AAAA`,
     'a header that is not UTF-8': `${Buffer.from([0x7b, 0x22, 0x61, 0xff, 0x22, 0x3a, 0x31, 0x7d]).toString('base64url')}.${payload}.AAAA`,
-    'a payload that is a number': `${b64({ alg: 'ES384' })}.${b64('1')}.AAAA`,
-    'an empty payload': `${b64({ alg: 'ES384' })}..AAAA`,
-    'a signature in the standard alphabet': `${b64({ alg: 'ES384' })}.${payload}.a+/A`,
+    'a payload that is a number': `${b64({ alg: 'ES384', typ: 'at+jwt' })}.${b64('1')}.AAAA`,
+    'an empty payload': `${b64({ alg: 'ES384', typ: 'at+jwt' })}..AAAA`,
+    'a signature in the standard alphabet': `${b64({ alg: 'ES384', typ: 'at+jwt' })}.${payload}.a+/A`,
     'no alg': `${b64({ typ: 'at+jwt' })}.${payload}.AAAA`,
-    'an alg that is not a string': `${b64({ alg: ['ES384'] })}.${payload}.AAAA`,
-    'a kid that is not a string': `${b64({ alg: 'ES384', kid: 384 })}.${payload}.AAAA`,
-    'crit (RFC 7515 §4.1.11)': `${b64({ alg: 'ES384', crit: ['exp'], exp: 1 })}.${payload}.AAAA`,
-    'an empty crit': `${b64({ alg: 'ES384', crit: [] })}.${payload}.AAAA`,
-    'b64 false (RFC 7797)': `${b64({ alg: 'ES384', b64: false })}.${payload}.AAAA`,
-    'a leading space': ` ${b64({ alg: 'ES384' })}.${payload}.AAAA`,
-    'a token one character over the cap': `${b64({ alg: 'ES384' })}.${'A'.repeat(MAX_TOKEN_LENGTH)}.AAAA`,
+    'an alg that is not a string': `${b64({ alg: ['ES384'], typ: 'at+jwt' })}.${payload}.AAAA`,
+    'a kid that is not a string': `${b64({ alg: 'ES384', typ: 'at+jwt', kid: 384 })}.${payload}.AAAA`,
+    'crit (RFC 7515 §4.1.11)': `${b64({ alg: 'ES384', typ: 'at+jwt', crit: ['exp'], exp: 1 })}.${payload}.AAAA`,
+    'an empty crit': `${b64({ alg: 'ES384', typ: 'at+jwt', crit: [] })}.${payload}.AAAA`,
+    'b64 false (RFC 7797)': `${b64({ alg: 'ES384', typ: 'at+jwt', b64: false })}.${payload}.AAAA`,
+    'a leading space': ` ${b64({ alg: 'ES384', typ: 'at+jwt' })}.${payload}.AAAA`,
+    'a token one character over the cap': `${b64({ alg: 'ES384', typ: 'at+jwt' })}.${'A'.repeat(MAX_TOKEN_LENGTH)}.AAAA`,
     'a million dots': '.'.repeat(1_000_000),
   };
   for (const [what, token] of Object.entries(malformed)) {
     test(`answers TOKEN_MALFORMED for ${what}`, () => assert.equal(codeOf(token), 'TOKEN_MALFORMED'));
   }
 
-  test('accepts typ at+jwt and application/at+jwt in any case, and no typ', () => {
-    for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt', 'Application/At+JWT', undefined]) {
+  test('accepts typ at+jwt and application/at+jwt in any case', () => {
+    for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt', 'Application/At+JWT']) {
       assert.equal(codeOf(`${b64({ alg: 'ES384', typ })}.${payload}.AAAA`), undefined, String(typ));
     }
   });
 
   test('answers TOKEN_TYPE_INVALID for an ID token or another typ', () => {
-    for (const typ of ['JWT', 'jwt', 'id_token+jwt', 'dpop+jwt', '', 7]) {
+    for (const typ of ['JWT', 'jwt', 'id_token+jwt', 'dpop+jwt', 'logout+jwt', '', 7, null]) {
       assert.equal(codeOf(`${b64({ alg: 'ES384', typ })}.${payload}.AAAA`), 'TOKEN_TYPE_INVALID', String(typ));
     }
+  });
+
+  // Logto's ID tokens carry no typ (fixtures/logto-1.42/04-user-tokens.json); RFC 9068 §4
+  test('answers TOKEN_TYPE_INVALID for a header without typ, before the payload is read', () => {
+    assert.equal(codeOf(`${b64({ alg: 'ES384' })}.${payload}.AAAA`), 'TOKEN_TYPE_INVALID');
+    assert.equal(codeOf(`${b64({ alg: 'ES384', kid: 'k' })}.${b64('1')}.AAAA`), 'TOKEN_TYPE_INVALID');
+    let error: unknown;
+    try {
+      parseCompact(`${b64({ alg: 'ES384' })}.${payload}.AAAA`);
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof AuthError);
+    assert.equal(error.status, 401);
+    assert.deepEqual(error.detail, { claim: 'typ', expected: 'at+jwt', actual: undefined });
+    assert.match(error.message, /no "typ"/);
+  });
+
+  test('answers TOKEN_TYPE_INVALID for a header without typ asked as a logout token', () => {
+    assert.equal(codeOf(`${b64({ alg: 'ES384' })}.${payload}.AAAA`, 'logout+jwt'), 'TOKEN_TYPE_INVALID');
   });
 
   test('reads a __proto__ member as data, not as a prototype', () => {

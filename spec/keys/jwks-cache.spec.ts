@@ -49,7 +49,7 @@ function holdingHandler(server: JwksServer, keys: object[]) {
 }
 
 /** `{"alg":"ES256","kid":...}.{}.AA`: no login needed, refused only once a key is at hand. */
-const junkToken = (kid: string) => `${Buffer.from(JSON.stringify({ alg: 'ES256', kid })).toString('base64url')}.${Buffer.from('{}').toString('base64url')}.AA`;
+const junkToken = (kid: string) => `${Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid })).toString('base64url')}.${Buffer.from('{}').toString('base64url')}.AA`;
 const failWith500 = () =>
   server.setHandler((_req, res) => {
     res.statusCode = 500;

@@ -59,8 +59,10 @@ const CODE_OVERRIDES: Readonly<Record<string, AuthErrorCode>> = {
   // the key fits the header alg; the bytes were made with the other RSA padding
   rs256_header_pss_signature: 'SIGNATURE_INVALID',
   ps256_header_pkcs1_signature: 'SIGNATURE_INVALID',
-  // duplicate members: the last one wins, as JSON.parse does, so alg is "none"
-  header_dup_alg_es384_then_none: 'ALGORITHM_NOT_ALLOWED',
+  // these headers have no "typ": an access token must say at+jwt (RFC 9068 §4),
+  // which is checked before alg (alg "none", or "none" as the last duplicate)
+  alg_none_with_original_sig: 'TOKEN_TYPE_INVALID',
+  header_dup_alg_es384_then_none: 'TOKEN_TYPE_INVALID',
   payload_dup_exp_last_past: 'TOKEN_EXPIRED',
   // an 8192-character kid makes the token longer than MAX_TOKEN_LENGTH
   kid_long: 'TOKEN_MALFORMED',
@@ -96,7 +98,8 @@ const CODE_OVERRIDES: Readonly<Record<string, AuthErrorCode>> = {
 const ACCEPTABLE: Readonly<Record<string, 'verified' | AuthErrorCode>> = {
   // duplicate members: last wins, as JSON.parse does; the header is ES384, never "none"
   header_dup_alg_none_then_es384: 'verified',
-  header_dup_kid: 'verified', // last kid "p384" is the signing key
+  // its header has no "typ", so it is no access token (RFC 9068 §4), whichever kid counts
+  header_dup_kid: 'TOKEN_TYPE_INVALID',
   payload_dup_exp_last_future: 'verified',
   payload_dup_sub: 'verified', // sub is "user_123", the last one, checked below
   // contract: a token without kid is checked with the one key that fits its alg
