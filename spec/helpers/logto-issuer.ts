@@ -2,7 +2,11 @@
 // Logto is built on) mounted under /oidc, issuing JWT access tokens for an API
 // resource through the client_credentials grant. Tokens come from a real
 // POST /oidc/token and keys from a real GET /oidc/jwks, so a verifier under
-// test sees what it would see against a Logto tenant.
+// test sees what it would see against a Logto tenant. What it emits matches
+// what a real Logto 1.42 emitted (fixtures/logto-1.42/), kind by kind: access
+// tokens typed at+jwt with client_id and no scope claim when none was granted,
+// organization tokens in both shapes, ID tokens without typ, logout tokens that
+// live 120 s; spec/logto/issuer-shape.spec.ts fails when it drifts.
 import { generateKeyPair, randomBytes, type JsonWebKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +53,12 @@ export interface LogtoIssuer {
    * `actor`: the `act: { sub }` claim (RFC 8693 §4.1) of a Logto token-exchange token.
    */
   getToken(opts?: { scope?: string; resource?: string; organizationId?: string; roles?: string[]; actor?: string }): Promise<string>;
+  /**
+   * An ID token for the web client `web-app`, signed the way oidc-provider signs
+   * it at the end of an authorization-code sign-in, shaped like Logto's: no
+   * `typ` in its header, `aud` the client id, `nonce` and `sid`, the profile claims.
+   */
+  getIdToken(opts?: { sub?: string; nonce?: string; sid?: string }): Promise<string>;
   /** Like Logto: an organization token (`aud` = `urn:logto:organization:<id>`) for organization permissions. */
   getOrganizationToken(organizationId: string, opts?: { scope?: string }): Promise<string>;
   /** Publish a new signing key first (new kid), keeping the old ones after it; new tokens use the new key. */
@@ -82,7 +92,12 @@ interface OidcProviderModule {
 
 interface OidcProvider {
   callback(): RequestHandler;
-  Client: { find(id: string): Promise<{ backchannelLogout(sub: string, sid: string): Promise<void> } | undefined> };
+  Client: { find(id: string): Promise<OidcClient | undefined> };
+  IdToken: new (claims: Record<string, unknown>, options: { client: OidcClient; ctx: undefined }) => { set(claim: string, value: unknown): void; issue(options: { use: 'idtoken' }): Promise<string> };
+}
+
+interface OidcClient {
+  backchannelLogout(sub: string, sid: string): Promise<void>;
 }
 
 let oidcModule: Promise<OidcProviderModule> | undefined;
@@ -193,9 +208,15 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
             response_types: [],
             redirect_uris: [],
           },
-          ...(opts.backchannelLogoutUri
-            ? [{ client_id: WEB_CLIENT_ID, client_secret: 'web-app-secret', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: ['http://127.0.0.1/callback'], backchannel_logout_uri: opts.backchannelLogoutUri, backchannel_logout_session_required: true }]
-            : []),
+          // the traditional web app: its ID tokens, and its logout tokens when a back-channel endpoint is given
+          {
+            client_id: WEB_CLIENT_ID,
+            client_secret: 'web-app-secret',
+            grant_types: ['authorization_code'],
+            response_types: ['code'],
+            redirect_uris: ['http://127.0.0.1/callback'],
+            ...(opts.backchannelLogoutUri ? { backchannel_logout_uri: opts.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+          },
         ],
         jwks: { keys },
         // Clients default to RS256 ID tokens, which only validates when an RSA
@@ -244,7 +265,7 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
         },
         // the short-lived resource's tokens expire after a second (oidc-provider takes a client
         // credentials token's lifetime from here, not from the resource server's accessTokenTTL)
-        ttl: { ClientCredentials: (_ctx: unknown, token: { aud?: unknown }) => (opts.shortLivedAudience !== undefined && token.aud === opts.shortLivedAudience ? 1 : 3600) },
+        ttl: { IdToken: 3600, ClientCredentials: (_ctx: unknown, token: { aud?: unknown }) => (opts.shortLivedAudience !== undefined && token.aud === opts.shortLivedAudience ? 1 : 3600) },
       });
       current = provider;
       handle = provider.callback();
@@ -289,9 +310,19 @@ export async function startLogtoIssuer(opts: LogtoIssuerOptions = {}): Promise<L
       keys = keys.slice(0, 1);
       await install();
     },
+    async getIdToken({ sub = 'user_123', nonce = randomBytes(8).toString('hex'), sid = randomBytes(32).toString('base64url') } = {}) {
+      const client = await current?.Client.find(WEB_CLIENT_ID);
+      if (!client) throw new Error('the issuer is closed');
+      // oidc-provider signs ID tokens without "typ", as Logto's (fixtures/logto-1.42/04-user-tokens.json);
+      // the profile claims are those Logto adds for the openid, profile and organizations scopes
+      const idToken = new current!.IdToken({ sub }, { client, ctx: undefined });
+      const profile: Record<string, unknown> = { sub, name: 'Alice', preferred_username: 'alice', picture: null, updated_at: Date.now(), username: 'alice', created_at: Date.now() - 60_000, organizations: [...organizations], organization_roles: organizations.map((id) => `${id}:member`), nonce, sid };
+      for (const [claim, value] of Object.entries(profile)) idToken.set(claim, value);
+      return idToken.issue({ use: 'idtoken' });
+    },
     async backchannelLogout(sub, sid) {
       const client = await current?.Client.find(WEB_CLIENT_ID);
-      if (!client) throw new Error('back-channel logout is not enabled: pass backchannelLogoutUri');
+      if (!client || opts.backchannelLogoutUri === undefined) throw new Error('back-channel logout is not enabled: pass backchannelLogoutUri');
       await client.backchannelLogout(sub, sid);
     },
     close: () =>
