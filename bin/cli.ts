@@ -9,7 +9,7 @@
  *    1  unexpected internal error
  *    2  usage error: bad or missing option, no token
  *    3  not a JWT (e.g. an opaque token) or malformed     TOKEN_MALFORMED
- *    4  typ is not at+jwt (e.g. an ID token)              TOKEN_TYPE_INVALID
+ *    4  no typ or not at+jwt (e.g. an ID token)           TOKEN_TYPE_INVALID
  *    5  alg not allowed or not fitting the key            ALGORITHM_NOT_ALLOWED
  *    6  no JWKS key for the kid                           KEY_NOT_FOUND
  *    7  signature does not verify                         SIGNATURE_INVALID

@@ -5,6 +5,7 @@
  * @module
  */
 import { decodeBase64url, decodeUtf8 } from '../lib/jose/base64url.ts';
+import { safe } from './text.ts';
 
 export interface DecodedToken {
   header: Record<string, unknown>;
@@ -115,8 +116,31 @@ export function scopesOf(scope: unknown): string[] {
   return typeof scope === 'string' ? scope.split(' ').filter((name) => name !== '') : [];
 }
 
-/** True for a `typ` that marks an access token (RFC 9068 §2.1), or none. */
+/** True for a `typ` that marks an access token (RFC 9068 §2.1); a missing `typ` does not. */
 export function isAccessTokenType(typ: unknown): boolean {
-  if (typ === undefined) return true;
   return typeof typ === 'string' && ['at+jwt', 'application/at+jwt'].includes(typ.toLowerCase());
+}
+
+// Claims only an OpenID Connect ID token carries (OIDC Core 1.0 §2, §3.1.3.6);
+// Logto's have nonce and sid (fixtures/logto-1.42/04-user-tokens.json)
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 'auth_time'] as const;
+
+/**
+ * What shows a token to be an OpenID Connect ID token rather than an access
+ * token, as short phrases for a sentence, or `undefined` when it does not look
+ * like one. Logto's ID tokens carry no `typ` (its access tokens always say
+ * `at+jwt`), an ID-token-only claim (`nonce`, `at_hash`, `auth_time`) and, as
+ * `aud`, the client id of the app that signed in, where an access token has an
+ * API resource indicator (a URI) or an organization URN.
+ */
+export function idTokenEvidence({ header, payload }: Pick<DecodedToken, 'header' | 'payload'>): string[] | undefined {
+  if (header.typ !== undefined) return undefined;
+  const claims = ID_TOKEN_CLAIMS.filter((claim) => payload[claim] !== undefined);
+  const audiences = audiencesOf(payload.aud);
+  const clientId = audiences.length > 0 && audiences.every((aud) => !aud.includes(':'));
+  if (claims.length === 0 && !clientId) return undefined;
+  const evidence = ['no typ'];
+  if (claims.length > 0) evidence.push(`${claims.join(', ')} ${claims.length === 1 ? 'is' : 'are'} set`);
+  if (clientId) evidence.push(`aud ${audiences.map(safe).join(', ')} is a client id, not an API resource`);
+  return evidence;
 }

@@ -10,7 +10,7 @@ export const EXIT_CODES = Object.freeze([
   { exit: 1, codes: ['INTERNAL_ERROR'], meaning: 'unexpected internal error' },
   { exit: 2, codes: ['USAGE_ERROR'], meaning: 'usage error: bad or missing option, no token' },
   { exit: 3, codes: ['TOKEN_MALFORMED', 'TOKEN_MISSING'], meaning: 'not a JWT (e.g. an opaque token) or malformed' },
-  { exit: 4, codes: ['TOKEN_TYPE_INVALID'], meaning: 'typ is not at+jwt (e.g. an ID token)' },
+  { exit: 4, codes: ['TOKEN_TYPE_INVALID'], meaning: 'no typ, or typ is not at+jwt (e.g. an ID token)' },
   { exit: 5, codes: ['ALGORITHM_NOT_ALLOWED'], meaning: 'alg not allowed or not fitting the key' },
   { exit: 6, codes: ['KEY_NOT_FOUND'], meaning: 'no JWKS key for the kid' },
   { exit: 7, codes: ['SIGNATURE_INVALID'], meaning: 'signature does not verify' },

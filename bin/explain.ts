@@ -26,6 +26,10 @@ export interface ExplainContext {
   notJwt?: string;
   /** The `kid` of the token header, as decoded. */
   kid?: unknown;
+  /** What shows the token to be an ID token, when it looks like one (from `idTokenEvidence`). */
+  idToken?: string[];
+  /** The API resource(s) the options expect, for the fix of a wrong kind of token. */
+  audience?: readonly string[];
 }
 
 /** The explanation for one failure. */
@@ -44,10 +48,14 @@ const EXPLAINERS: Record<string, Explainer> = {
         ? 'the token has no exp: an access token must say when it expires (RFC 9068 §2.2)'
         : `the token is malformed: ${failure.message}`,
 
-  TOKEN_TYPE_INVALID: ({ actual }) =>
-    typeof actual === 'string' && actual.toLowerCase() === 'jwt'
-      ? `typ is ${safe(actual)}: this looks like an ID token, not an access token (an access token has typ at+jwt)`
-      : `typ is ${safe(actual)}, expected at+jwt: this is not an access token (RFC 9068 §2.1)`,
+  TOKEN_TYPE_INVALID: ({ actual }, { idToken, audience }) => {
+    // Logto's ID tokens carry no typ: the usual mistake is sending the ID token instead of the access token
+    if (idToken) return `this is an ID token, not an access token (${idToken.join('; ')}): it tells your app who signed in and is not for an API; ${requestAccessToken(audience)}`;
+    if (actual === undefined) return 'the token has no typ: an access token says at+jwt (RFC 9068 §2.1, §4; Logto puts it on every access token), so this is another kind of JWT';
+    if (typeof actual === 'string' && actual.toLowerCase() === 'jwt') return `typ is ${safe(actual)}: this looks like an ID token, not an access token (an access token has typ at+jwt)`;
+    if (typeof actual === 'string' && /^(application\/)?logout\+jwt$/i.test(actual)) return `typ is ${safe(actual)}: this is a back-channel logout token, not an access token`;
+    return `typ is ${safe(actual)}, expected at+jwt: this is not an access token (RFC 9068 §2.1)`;
+  },
 
   ALGORITHM_NOT_ALLOWED: ({ expected, actual }, { jwksUri, kid }) => {
     if (!Array.isArray(expected)) return `the key with kid ${safe(kid)} in ${jwksUri} cannot verify alg ${safe(actual)}: its type, curve or own "alg" is another`;
@@ -113,6 +121,12 @@ function generic(failure: Failure): string {
   const parts = [`${safe(claim)} is ${actual === undefined ? 'absent' : safe(actual)}`];
   if (expected !== undefined) parts.push(`expected ${alternatives(expected)}`);
   return `${failure.message}: ${parts.join(', ')}`;
+}
+
+// The fix for an ID token sent to an API: ask Logto for an access token for the API resource
+function requestAccessToken(audience: readonly string[] | undefined): string {
+  const resource = audience && audience.length > 0 ? audience.map(safe).join(' or ') : 'your API resource indicator';
+  return `request an access token for your API resource (resource=${resource}; in Logto's SDKs, getAccessToken(resource)) and send that`;
 }
 
 function alternatives(value: unknown): string {

@@ -3,7 +3,7 @@
  * trusting it, with times relative to now and the Logto tenant behind `iss`.
  * @module
  */
-import { audiencesOf, describeIssuer, isAccessTokenType, organizationOf, scopesOf, type DecodedToken, type IssuerInfo, type OrganizationInfo } from './decode.ts';
+import { audiencesOf, describeIssuer, idTokenEvidence, isAccessTokenType, organizationOf, scopesOf, type DecodedToken, type IssuerInfo, type OrganizationInfo } from './decode.ts';
 import { isoTime, relative, safe, toJson } from './text.ts';
 
 /** A NumericDate claim, as a time and relative to now. */
@@ -57,7 +57,10 @@ export function inspectToken(decoded: DecodedToken, nowSec: number): InspectRepo
 
 function notesFor({ header, payload }: DecodedToken, times: InspectReport['times'], nowSec: number): string[] {
   const notes: string[] = [];
-  if (!isAccessTokenType(header.typ)) {
+  const idToken = idTokenEvidence({ header, payload });
+  if (idToken) notes.push(`this is an ID token, not an access token (${idToken.join('; ')}): verify rejects it (TOKEN_TYPE_INVALID); request an access token for your API resource`);
+  else if (header.typ === undefined) notes.push('no typ: an access token says at+jwt (RFC 9068 §2.1), verify rejects it (TOKEN_TYPE_INVALID)');
+  else if (!isAccessTokenType(header.typ)) {
     notes.push(typeof header.typ === 'string' && header.typ.toLowerCase() === 'jwt'
       ? 'typ is JWT: this looks like an ID token, not an access token'
       : `typ is ${safe(header.typ)}, not at+jwt: not an access token (RFC 9068 §2.1)`);

@@ -10,7 +10,7 @@ import { ALGORITHM_NAMES } from '../lib/jose/jwk.ts';
 import type { VerifyAuthOptions } from '../lib/options.ts';
 import { verifyLogtoToken } from '../lib/verify.ts';
 import { UsageError, type CliArgs } from './args.ts';
-import { audiencesOf, decodeUnverified, scopesOf, trimTrailingSlashes } from './decode.ts';
+import { audiencesOf, decodeUnverified, idTokenEvidence, scopesOf, trimTrailingSlashes } from './decode.ts';
 import { explain, type Failure } from './explain.ts';
 import { isoTime, relative, safe } from './text.ts';
 
@@ -65,7 +65,8 @@ export async function runVerify(token: string, options: VerifyAuthOptions): Prom
     jwksUri: jwksUriOf(options),
     clockToleranceSec: options.clockTolerance ?? 0,
     nowSec: Date.now() / 1000,
-    ...(typeof decoded === 'string' ? { notJwt: decoded } : { kid: decoded.header.kid }),
+    audience: typeof options.audience === 'string' ? [options.audience] : options.audience,
+    ...(typeof decoded === 'string' ? { notJwt: decoded } : { kid: decoded.header.kid, idToken: idTokenEvidence(decoded) }),
   });
   return { ok: false, failure, explanation };
 }

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { startJwksServer, type JwksServer } from './helpers/jwks-server.ts';
 import { makeKey, mint, type MintOptions, type TestKey } from './helpers/keys.ts';
 import { describeIssuer } from '../bin/decode.ts';
+import { CAPTURED, CAPTURED_JWKS, CAPTURED_TOKENS } from './helpers/logto-captures.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
@@ -480,6 +481,84 @@ describe('logto-authkit inspect', () => {
     }
     const json = JSON.parse((await cli(['inspect', token, '--json'], { token })).stdout);
     assert.equal(json.payload.sub, evil, 'JSON escapes still parse to the claim as it is');
+  });
+});
+
+describe('logto-authkit and a real Logto ID token (fixtures/logto-1.42)', () => {
+  // Logto 1.42's ID tokens: no typ, nonce and sid, aud the web app's client id
+  const ID_TOKENS = [CAPTURED_TOKENS.idToken, CAPTURED_TOKENS.idTokenFromRefresh, CAPTURED_TOKENS.sidIdToken];
+  let logto: JwksServer;
+  before(async () => {
+    logto = await startJwksServer(CAPTURED_JWKS.keys);
+  });
+  after(() => logto.close());
+
+  /** `verify` against the captured tenant, its JWKS served on loopback. */
+  const verifyCaptured = (token: string, audience: string, ...extra: string[]) =>
+    cli(['verify', token, '--logto-url', CAPTURED.logtoUrl, '--jwks-uri', logto.jwksUri, '--audience', audience, ...extra], { token });
+
+  for (const captured of ID_TOKENS) {
+    for (const audience of [CAPTURED.audience, CAPTURED.webClientId]) {
+      test(`says ${captured.name} is an ID token and how to get an access token, never "verified", with --audience ${audience} (exit 4)`, async () => {
+        const { exit, stdout } = await verifyCaptured(captured.raw, audience);
+        assert.equal(exit, 4);
+        assert.doesNotMatch(stdout, /verified/);
+        const lines = stdout.split('\n');
+        assert.equal(lines[0], 'rejected: TOKEN_TYPE_INVALID (HTTP 401)');
+        assert.equal(
+          lines[1],
+          `this is an ID token, not an access token (no typ; nonce is set; aud ${CAPTURED.webClientId} is a client id, not an API resource): it tells your app who signed in and is not for an API; ` +
+            `request an access token for your API resource (resource=${audience}; in Logto's SDKs, getAccessToken(resource)) and send that`,
+        );
+        // refused on its header: no key was fetched
+        assert.equal(logto.hits(), 0);
+      });
+    }
+  }
+
+  test('answers TOKEN_TYPE_INVALID with the ID-token explanation in --json', async () => {
+    const token = CAPTURED_TOKENS.idToken.raw;
+    const { exit, stdout } = await cli(['verify', '--json', '--logto-url', CAPTURED.logtoUrl, '--jwks-uri', logto.jwksUri, '--audience', CAPTURED.webClientId], { stdin: token, token });
+    assert.equal(exit, 4);
+    const result = JSON.parse(stdout);
+    assert.equal(result.ok, false);
+    assert.equal(result.code, 'TOKEN_TYPE_INVALID');
+    assert.equal(result.status, 401);
+    assert.deepEqual(result.detail, { claim: 'typ', expected: 'at+jwt' });
+    assert.match(result.explanation, /^this is an ID token, not an access token \(no typ; nonce is set;/);
+    assert.match(result.explanation, /request an access token for your API resource \(resource=tydro7w02q1i7gkzcas9p;/);
+  });
+
+  test('inspect notes that it is an ID token that verify rejects', async () => {
+    const token = CAPTURED_TOKENS.idToken.raw;
+    const { exit, stdout } = await cli(['inspect', token], { token });
+    assert.equal(exit, 0);
+    assert.match(stdout, /typ +\(none\)/);
+    assert.ok(stdout.includes(`  - this is an ID token, not an access token (no typ; nonce is set; aud ${CAPTURED.webClientId} is a client id, not an API resource): verify rejects it (TOKEN_TYPE_INVALID); request an access token for your API resource`));
+  });
+
+  test('inspect of a captured access token (typ at+jwt) notes no type problem', async () => {
+    const token = CAPTURED_TOKENS.user.raw;
+    const { exit, stdout } = await cli(['inspect', token], { token });
+    assert.equal(exit, 0);
+    assert.match(stdout, /typ +at\+jwt/);
+    assert.doesNotMatch(stdout, /ID token|typ is|no typ/);
+  });
+
+  test('says that a token without typ and without ID-token claims is no access token (exit 4)', async () => {
+    const token = await tokenFor({ header: { typ: undefined } });
+    const { exit, stdout } = await verify(token);
+    assert.equal(exit, 4);
+    assert.ok(stdout.includes('the token has no typ: an access token says at+jwt (RFC 9068 §2.1, §4; Logto puts it on every access token), so this is another kind of JWT'));
+    const inspected = await cli(['inspect', token], { token });
+    assert.ok(inspected.stdout.includes('  - no typ: an access token says at+jwt (RFC 9068 §2.1), verify rejects it (TOKEN_TYPE_INVALID)'));
+  });
+
+  test('says that a logout token is no access token (exit 4)', async () => {
+    const token = CAPTURED_TOKENS.logoutToken.raw;
+    const { exit, stdout } = await verifyCaptured(token, CAPTURED.audience);
+    assert.equal(exit, 4);
+    assert.ok(stdout.includes('typ is logout+jwt: this is a back-channel logout token, not an access token'));
   });
 });
 
