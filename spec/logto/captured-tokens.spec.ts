@@ -7,14 +7,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, mock, test } from 'node:test';
 import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
 import { createExpressAuthMiddleware } from '../../lib/adapters/express.ts';
+import { createFastifyAuthHook } from '../../lib/adapters/fastify.ts';
+import { createHonoAuthMiddleware, type AuthEnv } from '../../lib/adapters/hono.ts';
+import { verifyNextAuth, withAuth } from '../../lib/adapters/next.ts';
 import type { AuthContext } from '../../lib/context.ts';
 import { isAuthError, type AuthError, type AuthErrorCode } from '../../lib/errors.ts';
 import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import type { VerifyAuthOptions } from '../../lib/options.ts';
 import { verifyLogoutToken } from '../../lib/revocation/logout-token.ts';
 import { clearTokenCache } from '../../lib/token-cache.ts';
-import { verifyLogtoToken } from '../../lib/verify.ts';
+import { verifyAuth, verifyLogtoToken } from '../../lib/verify.ts';
 import { CAPTURE_TIME_MS, CAPTURED, CAPTURED_TOKENS, capturedJwksFetch, type CapturedTokenName } from '../helpers/logto-captures.ts';
 import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
 
@@ -272,5 +277,72 @@ describe('the captured tokens offered as a back-channel logout token', () => {
 
   test('asked the JWKS only for the logout token', () => {
     assert.equal(jwks.calls, 1);
+  });
+});
+
+describe('a captured ID token on every path, with the client id as audience', () => {
+  // the configuration under which an ID token without typ used to pass
+  const jwks = capturedJwksFetch();
+  const options: VerifyAuthOptions = { logtoUrl: CAPTURED.logtoUrl, audience: CAPTURED.webClientId, fetch: jwks };
+  const token = CAPTURED_TOKENS.idToken.raw;
+  const refused = { name: 'AuthError', code: 'TOKEN_TYPE_INVALID', status: 401 };
+  const body = { error: 'TOKEN_TYPE_INVALID', message: 'the token header has no "typ" (an access token says "at+jwt"): this is not an access token' };
+  const challenge = 'Bearer error="invalid_token", error_description="the token header has no typ (an access token says at+jwt): this is not an access token"';
+
+  before(() => {
+    clearJwksCache();
+    clearTokenCache();
+    mock.timers.enable({ apis: ['Date'], now: CAPTURE_TIME_MS });
+  });
+  after(() => mock.timers.reset());
+
+  test('verifyAuth refuses it as a string, a Bearer header, a cookie and a Fetch Request', async () => {
+    await assert.rejects(verifyAuth(token, options), refused);
+    await assert.rejects(verifyAuth({ headers: { authorization: `Bearer ${token}` } }, options), refused);
+    await assert.rejects(verifyAuth({ headers: { cookie: `logto_authtoken=${token}` } }, options), refused);
+    await assert.rejects(verifyAuth(new Request('http://127.0.0.1/api', { headers: { authorization: `Bearer ${token}` } }), options), refused);
+  });
+
+  test('Next: verifyNextAuth answers TOKEN_TYPE_INVALID and withAuth a 401 without calling the handler', async () => {
+    const request = () => new Request('http://127.0.0.1/api', { headers: { authorization: `Bearer ${token}` } });
+    const result = await verifyNextAuth(request(), options);
+    assert.equal(result.success, false);
+    assert.equal(!result.success && result.code, 'TOKEN_TYPE_INVALID');
+    assert.equal(!result.success && result.status, 401);
+    let called = false;
+    const response = await withAuth(() => {
+      called = true;
+      return Response.json({ ok: true });
+    }, options)(request(), { params: Promise.resolve({}) });
+    assert.equal(called, false);
+    assert.equal(response.status, 401);
+    assert.deepEqual(await response.json(), body);
+    assert.equal(response.headers.get('www-authenticate'), challenge);
+  });
+
+  test('Hono answers 401 TOKEN_TYPE_INVALID', async () => {
+    const app = new Hono<AuthEnv>().use(createHonoAuthMiddleware(options)).get('/api', (c) => c.json(c.var.auth));
+    const response = await app.request('/api', { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 401);
+    assert.deepEqual(await response.json(), body);
+    assert.equal(response.headers.get('www-authenticate'), challenge);
+  });
+
+  test('Fastify answers 401 TOKEN_TYPE_INVALID', async () => {
+    const app = Fastify();
+    app.addHook('onRequest', createFastifyAuthHook(options));
+    app.get('/api', async () => ({ ok: true }));
+    try {
+      const response = await app.inject({ method: 'GET', url: '/api', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(response.statusCode, 401);
+      assert.deepEqual(response.json(), body);
+      assert.equal(response.headers['www-authenticate'], challenge);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('asked no JWKS: the header alone refuses it', () => {
+    assert.equal(jwks.calls, 0);
   });
 });
