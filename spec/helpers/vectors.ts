@@ -93,7 +93,7 @@ export function keySource(jwks: JwksFetch, url: string, document: unknown): KeyS
  * (`getKey`: parsePublicJwk, keyFitsAlgorithm, importPublicKey), then
  * `verifySignature`. No claim is checked. Throws the library's `AuthError`.
  * A payload that is not a JSON object (Wycheproof's "foo", RFC 7520's text) or
- * a `typ` other than at+jwt is no signature verdict, so such tokens are split
+ * a missing `typ` or one other than at+jwt is no signature verdict, so such tokens are split
  * here with the same rules `parseCompact` applies to the header and signature.
  */
 export async function verifyJwsSignatureOnly(jws: string, keys: KeySource, allowedAlgs: ReadonlySet<string> = new Set(ALGORITHM_NAMES)): Promise<{ alg: Algorithm; parsed: ParsedJws }> {
