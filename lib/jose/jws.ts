@@ -108,7 +108,7 @@ function assertType(typ: unknown, expected: ExpectedType): void {
     if (lower === expected || lower === `application/${expected}`) return;
   }
   const what = expected === 'at+jwt' ? 'an access token' : 'a logout token';
-  const message = typ === undefined ? `the token header has no "typ" (an access token says "${expected}")` : `the token header "typ" is not "${expected}"`;
+  const message = typ === undefined ? `the token header has no "typ" (${what} says "${expected}")` : `the token header "typ" is not "${expected}"`;
   throw new AuthError('TOKEN_TYPE_INVALID', `${message}: this is not ${what}`, {
     detail: { claim: 'typ', expected, actual: typ },
   });

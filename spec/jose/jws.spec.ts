@@ -86,6 +86,10 @@ describe('parseCompact', () => {
 
   test('answers TOKEN_TYPE_INVALID for a header without typ asked as a logout token', () => {
     assert.equal(codeOf(`${b64({ alg: 'ES384' })}.${payload}.AAAA`, 'logout+jwt'), 'TOKEN_TYPE_INVALID');
+    assert.throws(() => parseCompact(`${b64({ alg: 'ES384' })}.${payload}.AAAA`, 'logout+jwt'), {
+      code: 'TOKEN_TYPE_INVALID',
+      message: 'the token header has no "typ" (a logout token says "logout+jwt"): this is not a logout token',
+    });
   });
 
   test('reads a __proto__ member as data, not as a prototype', () => {
