@@ -54,6 +54,7 @@ const TABLE: Row[] = [
   { token: 'm2mNoScope', with: { requiredScope: 'read:data' }, expected: 'SCOPE_MISSING' }, // no scope claim at all
   { token: 'user', with: { requiredScope: 'read:data' }, expected: user },
   { token: 'user', with: { requiredOrganization: true }, expected: 'ORGANIZATION_INVALID' },
+  { token: 'm2m', with: { requiredOrganization: CAPTURED.organizationId }, expected: 'ORGANIZATION_INVALID' },
   { token: 'userFromRefresh', with: none, expected: user },
   { token: 'sidUser', with: none, expected: user },
   { token: 'sidUserFromRefresh', with: none, expected: user },
