@@ -70,8 +70,17 @@ export function createMcpTokenVerifier(options: VerifyAuthOptions, errors: McpSd
   };
 }
 
-/** The SDK's `AuthInfo` for a verified context. */
-export function authInfoOf(auth: AuthContext, token: string, options: ResolvedOptions): McpAuthInfo {
+/**
+ * The SDK's `AuthInfo` for a context this library verified (`c.var.auth`,
+ * `req.auth`), for transports that take it directly
+ * (`transport.handleRequest(request, { authInfo })`); `options` are the ones
+ * the context was verified with.
+ */
+export function authInfoFor(auth: AuthContext, token: string, options: VerifyAuthOptions): McpAuthInfo {
+  return authInfoOf(auth, token, resolveOptions(options));
+}
+
+function authInfoOf(auth: AuthContext, token: string, options: ResolvedOptions): McpAuthInfo {
   const payload = auth.payload ?? {};
   const info: McpAuthInfo = { token, clientId: typeof payload.client_id === 'string' ? payload.client_id : '', scopes: scopesOf(payload.scope), expiresAt: payload.exp as number, extra: { auth } };
   const resource = acceptedAudience(payload.aud, options);

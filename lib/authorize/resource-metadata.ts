@@ -63,6 +63,8 @@ export interface ReplyLike {
  * Express or `node:http` handler; a Fastify handler.
  */
 export interface ResourceMetadataHandler {
+  /** Hono middleware (`app.use(handler)`): answers its two paths, hands any other to `next`. */
+  (c: { req: { method: string; path: string } }, next: () => Promise<void>): Promise<Response | void>;
   /** Fetch (`export const GET = handler` in Next) and Hono (`app.get(path, handler)`): returns the `Response`. */
   (request: Request | { req: { method: string } }, context?: unknown): Response;
   /** Express or `node:http`: writes the answer on `res`. */
@@ -105,7 +107,10 @@ export function resourceMetadataHandler(options: VerifyAuthOptions): ResourceMet
   return function serveResourceMetadata(first: unknown, second?: unknown, third?: unknown): unknown {
     // mounted with app.use (Express, node:http, Hono): another path goes on to the next handler
     if (typeof third === 'function' && isOtherPath(pathOf(first), paths)) return (third as () => unknown)();
-    if (typeof second === 'function' && isHonoContext(first) && !paths.has(first.req.path)) return (second as () => unknown)();
+    if (typeof second === 'function' && isHonoContext(first)) {
+      // Hono awaits a middleware's answer: a promise either way
+      return paths.has(first.req.path) ? Promise.resolve(fetchAnswer(answer(methodOf(first)))) : (second as () => Promise<void>)();
+    }
     const method = methodOf(first);
     const { status, headers, body } = answer(method);
     if (isReply(second)) return second.code(status).headers(headers).send(body);
@@ -115,8 +120,12 @@ export function resourceMetadataHandler(options: VerifyAuthOptions): ResourceMet
       second.end(body);
       return undefined;
     }
-    return new Response(body ?? null, { status, headers });
+    return fetchAnswer({ status, headers, body });
   } as ResourceMetadataHandler;
+}
+
+function fetchAnswer({ status, headers, body }: { status: number; headers: Record<string, string>; body: string | undefined }): Response {
+  return new Response(body ?? null, { status, headers });
 }
 
 /** The request headers a CORS preflight for the document may ask for. */

@@ -133,11 +133,16 @@ describe('MCP-grade metadata', () => {
       assert.equal(nexted, !answered, url);
       assert.equal(written.statusCode, answered ? 200 : 0, url);
     }
+  });
+
+  test('as Hono middleware (app.use), it answers its paths and awaits next for the others', async () => {
+    const handler = resourceMetadataHandler({ logtoUrl: LOGTO, audience: RESOURCE, resourceMetadata: true });
     let honoNext = false;
-    void handler({ req: { method: 'GET', path: '/other' } } as never, (async () => { honoNext = true; }) as never);
+    await handler({ req: { method: 'GET', path: '/other' } }, async () => { honoNext = true; });
     assert.equal(honoNext, true);
-    const answered = handler({ req: { method: 'GET', path: '/.well-known/oauth-protected-resource/mcp' } } as never, (async () => {}) as never);
+    const answered = await handler({ req: { method: 'GET', path: '/.well-known/oauth-protected-resource/mcp' } }, async () => {});
     assert.ok(answered instanceof Response);
-    assert.equal((answered as Response).status, 200);
+    assert.equal(answered.status, 200);
+    assert.equal((await handler({ req: { method: 'DELETE', path: '/.well-known/oauth-protected-resource' } }, async () => {}))?.status, 405);
   });
 });

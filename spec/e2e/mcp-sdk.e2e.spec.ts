@@ -193,3 +193,58 @@ describe('the HTTP answers an MCP client reads', () => {
     assert.equal(post.headers.get('allow'), 'GET, HEAD, OPTIONS');
   });
 });
+
+describe('the Hono example (examples/mcp/whoami-hono.ts) with the SDK client, on Node', () => {
+  let hono: { close(callback: () => void): void; closeAllConnections?: () => void };
+  let honoIssuer: LogtoIssuer;
+  let honoUrl: string;
+
+  before(async () => {
+    const { serve } = await import('@hono/node-server');
+    const { whoamiHonoApp } = await import('../../examples/mcp/whoami-hono.ts');
+    const port = await freePort();
+    honoUrl = `http://127.0.0.1:${port}/mcp`;
+    honoIssuer = await startLogtoIssuer({ audience: honoUrl, scopes: ['read:profile', 'write:profile'] });
+    hono = serve({ fetch: whoamiHonoApp(honoIssuer.logtoUrl, honoUrl).fetch, port, hostname: '127.0.0.1' }) as never;
+  });
+
+  after(async () => {
+    hono?.closeAllConnections?.();
+    await new Promise<void>((resolve) => hono?.close(() => resolve()));
+    await honoIssuer?.close();
+  });
+
+  test('discovers from the 401, calls whoami with a token, steps up for forget_me', async () => {
+    const state = { token: undefined as string | undefined, redirects: [] as URL[] };
+    const oauth: OAuthClientProvider = {
+      redirectUrl: 'http://127.0.0.1/callback',
+      clientMetadata: { redirect_uris: ['http://127.0.0.1/callback'] },
+      clientInformation: () => ({ client_id: 'mcp-spec-client' }),
+      tokens: () => (state.token === undefined ? undefined : { access_token: state.token, token_type: 'Bearer' }),
+      saveTokens: () => undefined,
+      redirectToAuthorization: (url) => void state.redirects.push(url),
+      saveCodeVerifier: () => undefined,
+      codeVerifier: () => 'verifier',
+    };
+    const open = async () => {
+      const client = new Client({ name: 'spec', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(honoUrl), { authProvider: oauth }));
+      return client;
+    };
+    await assert.rejects(open(), UnauthorizedError);
+    assert.equal(state.redirects[0]?.searchParams.get('scope'), 'read:profile');
+    assert.equal(state.redirects[0]?.searchParams.get('resource'), honoUrl);
+    state.token = await honoIssuer.getToken({ scope: 'read:profile' });
+    const client = await open();
+    try {
+      const whoami = await client.callTool({ name: 'whoami', arguments: {} });
+      assert.deepEqual(JSON.parse((whoami.content as { text: string }[])[0]!.text), { userId: honoIssuer.clientId, clientId: honoIssuer.clientId, scopes: ['read:profile'] });
+      await assert.rejects(client.callTool({ name: 'forget_me', arguments: {} }), UnauthorizedError);
+      assert.equal(state.redirects[1]?.searchParams.get('scope'), 'write:profile');
+      state.token = await honoIssuer.getToken({ scope: 'read:profile write:profile' });
+      assert.deepEqual((await client.callTool({ name: 'forget_me', arguments: {} })).content, [{ type: 'text', text: 'forgotten' }]);
+    } finally {
+      await client.close();
+    }
+  });
+});
