@@ -20,6 +20,9 @@ import { createMcpTokenVerifier, requireToolScopes, resourceMetadataHandler, typ
 import { createExpressAuthMiddleware } from '../../dist/adapters/express.js';
 import { startLogtoIssuer, type LogtoIssuer } from '../helpers/logto-issuer.ts';
 import { freePort } from '../helpers/next-app.ts';
+import { WORKERD_COMPATIBILITY_DATE } from '../helpers/hono.ts';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
 
 let logto: LogtoIssuer;
 let server: Server;
@@ -194,6 +197,42 @@ describe('the HTTP answers an MCP client reads', () => {
   });
 });
 
+/** The SDK client against the whoami example at `url`: discovery from the 401, whoami with a token, a step-up for forget_me. */
+async function whoamiFlow(url: string, issuer: LogtoIssuer): Promise<void> {
+  const state = { token: undefined as string | undefined, redirects: [] as URL[] };
+  const oauth: OAuthClientProvider = {
+    redirectUrl: 'http://127.0.0.1/callback',
+    clientMetadata: { redirect_uris: ['http://127.0.0.1/callback'] },
+    clientInformation: () => ({ client_id: 'mcp-spec-client' }),
+    tokens: () => (state.token === undefined ? undefined : { access_token: state.token, token_type: 'Bearer' }),
+    saveTokens: () => undefined,
+    redirectToAuthorization: (authorize) => void state.redirects.push(authorize),
+    saveCodeVerifier: () => undefined,
+    codeVerifier: () => 'verifier',
+  };
+  const open = async () => {
+    const client = new Client({ name: 'spec', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: oauth }));
+    return client;
+  };
+  await assert.rejects(open(), UnauthorizedError);
+  assert.equal(`${state.redirects[0]?.origin}${state.redirects[0]?.pathname}`, `${issuer.issuer}/auth`);
+  assert.equal(state.redirects[0]?.searchParams.get('scope'), 'read:profile');
+  assert.equal(state.redirects[0]?.searchParams.get('resource'), url);
+  state.token = await issuer.getToken({ scope: 'read:profile' });
+  const client = await open();
+  try {
+    const whoami = await client.callTool({ name: 'whoami', arguments: {} });
+    assert.deepEqual(JSON.parse((whoami.content as { text: string }[])[0]!.text), { userId: issuer.clientId, clientId: issuer.clientId, scopes: ['read:profile'] });
+    await assert.rejects(client.callTool({ name: 'forget_me', arguments: {} }), UnauthorizedError);
+    assert.equal(state.redirects[1]?.searchParams.get('scope'), 'write:profile');
+    state.token = await issuer.getToken({ scope: 'read:profile write:profile' });
+    assert.deepEqual((await client.callTool({ name: 'forget_me', arguments: {} })).content, [{ type: 'text', text: 'forgotten' }]);
+  } finally {
+    await client.close();
+  }
+}
+
 describe('the Hono example (examples/mcp/whoami-hono.ts) with the SDK client, on Node', () => {
   let hono: { close(callback: () => void): void; closeAllConnections?: () => void };
   let honoIssuer: LogtoIssuer;
@@ -214,37 +253,28 @@ describe('the Hono example (examples/mcp/whoami-hono.ts) with the SDK client, on
     await honoIssuer?.close();
   });
 
-  test('discovers from the 401, calls whoami with a token, steps up for forget_me', async () => {
-    const state = { token: undefined as string | undefined, redirects: [] as URL[] };
-    const oauth: OAuthClientProvider = {
-      redirectUrl: 'http://127.0.0.1/callback',
-      clientMetadata: { redirect_uris: ['http://127.0.0.1/callback'] },
-      clientInformation: () => ({ client_id: 'mcp-spec-client' }),
-      tokens: () => (state.token === undefined ? undefined : { access_token: state.token, token_type: 'Bearer' }),
-      saveTokens: () => undefined,
-      redirectToAuthorization: (url) => void state.redirects.push(url),
-      saveCodeVerifier: () => undefined,
-      codeVerifier: () => 'verifier',
-    };
-    const open = async () => {
-      const client = new Client({ name: 'spec', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(honoUrl), { authProvider: oauth }));
-      return client;
-    };
-    await assert.rejects(open(), UnauthorizedError);
-    assert.equal(state.redirects[0]?.searchParams.get('scope'), 'read:profile');
-    assert.equal(state.redirects[0]?.searchParams.get('resource'), honoUrl);
-    state.token = await honoIssuer.getToken({ scope: 'read:profile' });
-    const client = await open();
-    try {
-      const whoami = await client.callTool({ name: 'whoami', arguments: {} });
-      assert.deepEqual(JSON.parse((whoami.content as { text: string }[])[0]!.text), { userId: honoIssuer.clientId, clientId: honoIssuer.clientId, scopes: ['read:profile'] });
-      await assert.rejects(client.callTool({ name: 'forget_me', arguments: {} }), UnauthorizedError);
-      assert.equal(state.redirects[1]?.searchParams.get('scope'), 'write:profile');
-      state.token = await honoIssuer.getToken({ scope: 'read:profile write:profile' });
-      assert.deepEqual((await client.callTool({ name: 'forget_me', arguments: {} })).content, [{ type: 'text', text: 'forgotten' }]);
-    } finally {
-      await client.close();
-    }
+  test('discovers from the 401, calls whoami with a token, steps up for forget_me', () => whoamiFlow(honoUrl, honoIssuer));
+});
+
+describe('the same Hono example as a Cloudflare Worker (workerd through Miniflare)', () => {
+  let worker: Miniflare;
+  let workerIssuer: LogtoIssuer;
+  let workerUrl: string;
+
+  before(async () => {
+    const port = await freePort();
+    workerUrl = `http://127.0.0.1:${port}/mcp`;
+    workerIssuer = await startLogtoIssuer({ audience: workerUrl, scopes: ['read:profile', 'write:profile'] });
+    // workerd cannot resolve node_modules: one ESM script with hono, the MCP SDK and dist/ in it
+    const bundle = await build({ entryPoints: ['spec/e2e/fixtures/mcp-worker.mjs'], bundle: true, format: 'esm', platform: 'browser', conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], target: 'es2022', write: false, logLevel: 'warning' });
+    worker = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, bindings: { LOGTO_URL: workerIssuer.logtoUrl, MCP_URL: workerUrl }, host: '127.0.0.1', port, compatibilityDate: WORKERD_COMPATIBILITY_DATE, compatibilityFlags: ['nodejs_compat'] });
+    await worker.ready;
   });
+
+  after(async () => {
+    await worker?.dispose();
+    await workerIssuer?.close();
+  });
+
+  test('discovers from the 401, calls whoami with a token, steps up for forget_me', () => whoamiFlow(workerUrl, workerIssuer));
 });
