@@ -53,3 +53,5 @@ export type { LogtoWebhookEvent, LogtoWebhookOptions, WebhookRevocation, Webhook
 export { verifyLogoutToken } from './revocation/logout-token.js';
 export type { LogoutClaims } from './revocation/logout-token.js';
 export type { BackchannelLogoutOptions, LogoutRevocationTarget } from './revocation/backchannel-logout.js';
+export { createMcpTokenVerifier, requireToolScopes, toolScopeError, toolScopeResponse, authInfoFor } from './adapters/mcp.js';
+export type { McpAuthInfo, McpSdkErrors, McpTokenVerifier, ToolScopes, ScopeHolder, ToolScopesRequestLike, ToolScopesResponseLike } from './adapters/mcp.js';

@@ -325,22 +325,23 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
     jwksRequestHeaders: headersOption(options.jwksRequestHeaders),
     onEvent: options.onEvent,
     store: storeOption(options.store),
-    resourceMetadata: resourceMetadataOption(options.resourceMetadata, audiences[0]!),
+    resourceMetadata: resourceMetadataOption(options.resourceMetadata, audiences),
     revocation: options.revocation,
   });
 }
 
 // RFC 9728 §1.2: the resource identifier is an https URL with no fragment;
 // §3.1: its metadata lives at the well-known path inserted between host and path
-function resourceMetadataOption(value: unknown, audience: string): ResolvedResourceMetadata | undefined {
+function resourceMetadataOption(value: unknown, audiences: string[]): ResolvedResourceMetadata | undefined {
   if (value === undefined || value === false) return undefined;
   const given = value === true ? {} : value;
   if (!isRecord(given)) throw invalid('resourceMetadata must be true or { resource, scopesSupported, resourceName, resourceDocumentation }');
-  const resource = given.resource ?? audience;
+  const resource = given.resource ?? audiences[0]!;
   const url = typeof resource === 'string' && URL.canParse(resource) ? new URL(resource) : undefined;
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '') {
     throw invalid('resourceMetadata.resource must be an http(s) URL without fragment (it defaults to the first audience, which is not one)');
   }
+  assertResourceIsAudience(resource as string, audiences);
   const scopes = given.scopesSupported === undefined ? undefined : nonEmptyStrings(given.scopesSupported, 'resourceMetadata.scopesSupported');
   for (const name of ['resourceName', 'resourceDocumentation'] as const) {
     if (given[name] !== undefined && (typeof given[name] !== 'string' || given[name] === '')) throw invalid(`resourceMetadata.${name} must be a non-empty string`);
@@ -353,6 +354,21 @@ function resourceMetadataOption(value: unknown, audience: string): ResolvedResou
     resourceName: given.resourceName as string | undefined,
     resourceDocumentation: given.resourceDocumentation as string | undefined,
   });
+}
+
+// A client asks Logto for a token with `resource` = the document's resource
+// (RFC 8707; MCP clients always do), and Logto puts that string in `aud`
+// exactly as the API resource is registered: a resource that is not one of the
+// audiences gets tokens this API refuses (AUDIENCE_INVALID). Logto's MCP guide
+// registers the indicator with a trailing slash, so that near miss is named.
+function assertResourceIsAudience(resource: string, audiences: string[]): void {
+  if (audiences.includes(resource)) return;
+  const bare = (value: string) => value.replace(/\/+$/, '');
+  const near = audiences.find((audience) => bare(audience) === bare(resource));
+  if (near !== undefined) {
+    throw invalid(`resourceMetadata.resource "${resource}" differs from the audience "${near}" only by a trailing slash: tokens carry the API resource indicator exactly as it is registered in Logto, so use that same string in both places`);
+  }
+  throw invalid(`resourceMetadata.resource "${resource}" is not one of the audiences: clients ask Logto for tokens for this resource, and their "aud" must pass the audience check`);
 }
 
 function logtoUrlOption(value: unknown): string {

@@ -11,7 +11,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -50,7 +50,7 @@ export type ExpressAuthMiddleware = (req: ExpressRequestLike, res: ExpressRespon
  */
 export function createExpressAuthMiddleware(options: VerifyAuthOptions): ExpressAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per middleware
   const answer = (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void, outcome: AuthOutcome): void => {
     if (outcome.error) return send(res, outcome.error, challenge);

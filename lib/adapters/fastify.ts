@@ -19,7 +19,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -91,7 +91,7 @@ export const FASTIFY_PLUGIN_NAME = 'logto-authkit';
  */
 export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHook {
   const resolved = resolveOptions(options, { fresh: true });
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per middleware
   const settle = (request: FastifyRequestLike, reply: FastifyReplyLike, outcome: AuthOutcome): void => {
     if (outcome.error) return sendError(reply, outcome.error, challenge);

@@ -12,7 +12,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
+import { challengeFor, errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -48,7 +48,7 @@ export type HonoAuthMiddleware = (c: HonoContextLike, next: () => Promise<void>)
  */
 export function createHonoAuthMiddleware(options: VerifyAuthOptions): HonoAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per middleware
   // Not async: a remembered token goes on to next() in the same turn, and the
   // handler chain's own promise goes back to Hono (no async layer around it).

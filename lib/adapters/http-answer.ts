@@ -10,6 +10,7 @@
 import type { AuthError, AuthErrorCode, AuthErrorStatus } from '../errors.js';
 import { emit, type AuthEvent } from '../events.js';
 import { serializeGuestCookie } from '../request/cookies.js';
+import type { ResolvedOptions } from '../options.js';
 import type { AuthOutcome } from '../verify.js';
 
 /** Seconds a client should wait before retrying after `JWKS_UNAVAILABLE` when the error says nothing better (RFC 9110 §10.2.3). */
@@ -49,6 +50,24 @@ export function errorHeaders(error: AuthError, challenge?: ChallengeOptions): Re
 export interface ChallengeOptions {
   /** RFC 9728 §5.1 `resource_metadata`: the URL of the protected-resource metadata (`resolved.resourceMetadata?.url`). Default: omitted. */
   resourceMetadataUrl?: string | undefined;
+  /** RFC 6750 §3 `scope` on a 401: the scopes this API requires (space-separated). Default: omitted. */
+  scope?: string | undefined;
+}
+
+/**
+ * The challenge options an adapter made with `options` adds: with
+ * `resourceMetadata` set, `resource_metadata` on every challenge and, when
+ * `requiredScope` is set, `scope` on every 401 too, as the MCP authorization
+ * spec asks ("MCP servers SHOULD include a scope parameter in the
+ * WWW-Authenticate header ... to indicate the scopes required for accessing
+ * the resource", 2025-11-25, Protected Resource Metadata Discovery), so a
+ * client asks Logto for what it needs on the first try.
+ */
+export function challengeFor(options: ResolvedOptions): ChallengeOptions {
+  const metadata = options.resourceMetadata;
+  if (metadata === undefined) return {};
+  const required = options.expected.requiredScopes;
+  return required.length === 0 ? { resourceMetadataUrl: metadata.url } : { resourceMetadataUrl: metadata.url, scope: required.join(' ') };
 }
 
 // A guard sees the context, not the options the auth middleware was made with:
@@ -104,9 +123,12 @@ export function guestSetCookie(outcome: AuthOutcome, guestCookieName: string): s
 /** The `WWW-Authenticate: Bearer ...` value for an error (RFC 6750 §3), with `resource_metadata` when configured (RFC 9728 §5.1). */
 export function bearerChallenge(error: AuthError, challenge?: ChallengeOptions): string {
   const metadata = challenge?.resourceMetadataUrl === undefined ? '' : `resource_metadata="${quoted(challenge.resourceMetadataUrl)}"`;
+  // RFC 6750 §3: a 401 may say which scopes the resource needs (a 403 names the missing ones below)
+  const needed = error.status === 401 && challenge?.scope !== undefined ? `scope="${quoted(challenge.scope)}"` : '';
+  const attributes = [metadata, needed].filter((part) => part !== '').join(', ');
   // RFC 6750 §3.1: no error attribute when the request carried no token
-  if (error.code === 'TOKEN_MISSING') return metadata === '' ? 'Bearer' : `Bearer ${metadata}`;
-  const more = metadata === '' ? '' : `, ${metadata}`;
+  if (error.code === 'TOKEN_MISSING') return attributes === '' ? 'Bearer' : `Bearer ${attributes}`;
+  const more = attributes === '' ? '' : `, ${attributes}`;
   if (error.status === 403) {
     const scope = error.code === 'SCOPE_MISSING' && Array.isArray(error.detail?.expected) ? `, scope="${quoted((error.detail.expected as string[]).join(' '))}"` : '';
     return `Bearer error="insufficient_scope", error_description="${quoted(error.message)}"${scope}${more}`;

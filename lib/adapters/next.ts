@@ -15,7 +15,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate } from '../verify.js';
-import { errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
+import { challengeFor, errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
 
 // re-exported so a proxy built by hand needs this entry point alone
 export { errorResponse } from './http-answer.js';
@@ -92,7 +92,7 @@ export async function protectRequest(request: Request, options: VerifyAuthOption
   const resolved = resolveOptions(options);
   if (isCorsPreflight(request.method, request.headers)) return onAllowed?.(unauthenticatedContext());
   const outcome = await authenticate(request as unknown as RequestLike, resolved);
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const challenge = challengeFor(resolved);
   if (outcome.error) return errorResponse(outcome.error, challenge);
   noteForGuards(outcome.auth, { challenge, onEvent: resolved.onEvent });
   const response = await onAllowed?.(outcome.auth);
@@ -116,7 +116,7 @@ export type AuthenticatedHandler<Context, Req extends Request = Request> = (requ
  */
 export function withAuth<Context = unknown, Req extends Request = Request>(handler: AuthenticatedHandler<Context, Req>, options: VerifyAuthOptions, requirement?: Requirement<Req>): (request: Req, context: Context) => Promise<Response> {
   const resolved = resolveOptions(options, { fresh: true });
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per handler
   if (requirement !== undefined) handler = guard(requirement as Requirement<Request>)(handler);
   return async function authenticatedHandler(request, context) {

@@ -63,6 +63,8 @@ export interface ReplyLike {
  * Express or `node:http` handler; a Fastify handler.
  */
 export interface ResourceMetadataHandler {
+  /** Hono middleware (`app.use(handler)`): answers its two paths, hands any other to `next`. */
+  (c: { req: { method: string; path: string } }, next: () => Promise<void>): Promise<Response | void>;
   /** Fetch (`export const GET = handler` in Next) and Hono (`app.get(path, handler)`): returns the `Response`. */
   (request: Request | { req: { method: string } }, context?: unknown): Response;
   /** Express or `node:http`: writes the answer on `res`. */
@@ -75,9 +77,17 @@ export interface ResourceMetadataHandler {
  * Creates the handler that serves the metadata document: `GET` and `HEAD` get
  * it as JSON (`Cache-Control: public, max-age=3600`, and
  * `Access-Control-Allow-Origin: *`, since the document is public and browser
- * clients read it cross-origin), a CORS preflight gets a 204, any other method
- * a 405. Mount it at `resourceMetadataPath(options)`. Reads the options once,
- * now; bad options, or no `resourceMetadata`, throw `TypeError` here.
+ * clients read it cross-origin), a CORS preflight gets a 204 that allows the
+ * `Authorization`, `Content-Type` and `MCP-Protocol-Version` headers, any other
+ * method a 405 with `Allow`. Mount it for every method and path with
+ * `app.use(handler)` (Express, `node:http`, Hono): it answers at
+ * `resourceMetadataPath(options)` and at the root
+ * `/.well-known/oauth-protected-resource`, and hands every other path to
+ * `next`. Or mount it at those paths for every method (`app.all`, a Fastify
+ * route with every method, a Next route file exporting it as `GET`, `HEAD`,
+ * `OPTIONS` and the other methods): a route for `GET` alone leaves preflights
+ * and other methods to the framework. Reads the options once, now; bad
+ * options, or no `resourceMetadata`, throw `TypeError` here.
  */
 export function resourceMetadataHandler(options: VerifyAuthOptions): ResourceMetadataHandler {
   const body = JSON.stringify(documentOf(resolveOptions(options, { fresh: true })));
@@ -88,11 +98,19 @@ export function resourceMetadataHandler(options: VerifyAuthOptions): ResourceMet
       const headers = { ...cors, 'content-type': 'application/json; charset=utf-8', 'cache-control': `public, max-age=${RESOURCE_METADATA_MAX_AGE_SEC}` };
       return { status: 200, headers, body: verb === 'HEAD' ? undefined : body };
     }
-    if (verb === 'OPTIONS') return { status: 204, headers: { ...cors, 'access-control-allow-methods': 'GET, HEAD, OPTIONS' }, body: undefined };
+    // browser MCP clients send MCP-Protocol-Version (and may send Authorization) with the GET: the preflight allows them
+    if (verb === 'OPTIONS') return { status: 204, headers: { ...cors, 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': CORS_ALLOWED_HEADERS, 'access-control-max-age': '86400' }, body: undefined };
     // RFC 9110 §15.5.6: a 405 says which methods the resource has
     return { status: 405, headers: { allow: 'GET, HEAD, OPTIONS' }, body: undefined };
   };
-  return function serveResourceMetadata(first: unknown, second?: unknown): unknown {
+  const paths = servedPaths(resourceMetadataPath(options));
+  return function serveResourceMetadata(first: unknown, second?: unknown, third?: unknown): unknown {
+    // mounted with app.use (Express, node:http, Hono): another path goes on to the next handler
+    if (typeof third === 'function' && isOtherPath(pathOf(first), paths)) return (third as () => unknown)();
+    if (typeof second === 'function' && isHonoContext(first)) {
+      // Hono awaits a middleware's answer: a promise either way
+      return paths.has(first.req.path) ? Promise.resolve(fetchAnswer(answer(methodOf(first)))) : (second as () => Promise<void>)();
+    }
     const method = methodOf(first);
     const { status, headers, body } = answer(method);
     if (isReply(second)) return second.code(status).headers(headers).send(body);
@@ -102,8 +120,42 @@ export function resourceMetadataHandler(options: VerifyAuthOptions): ResourceMet
       second.end(body);
       return undefined;
     }
-    return new Response(body ?? null, { status, headers });
+    return fetchAnswer({ status, headers, body });
   } as ResourceMetadataHandler;
+}
+
+function fetchAnswer({ status, headers, body }: { status: number; headers: Record<string, string>; body: string | undefined }): Response {
+  return new Response(body ?? null, { status, headers });
+}
+
+/** The request headers a CORS preflight for the document may ask for. */
+const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, MCP-Protocol-Version';
+
+const ROOT_PATH = '/.well-known/oauth-protected-resource';
+
+// RFC 9728 §3.1 puts the document of a resource with a path at the path-aware
+// location; MCP clients (and the SDK's) try that first and then the root, so
+// the handler answers at both when it is mounted for every path.
+function servedPaths(pathAware: string): Set<string> {
+  return new Set([pathAware, ROOT_PATH]);
+}
+
+// Express and node:http: req.originalUrl or req.url, without the query; undefined when the request names none
+function pathOf(request: unknown): string | undefined {
+  if (typeof request !== 'object' || request === null) return undefined;
+  const { originalUrl, url } = request as { originalUrl?: unknown; url?: unknown };
+  const target = typeof originalUrl === 'string' ? originalUrl : typeof url === 'string' ? url : undefined;
+  if (target === undefined) return undefined;
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
+}
+
+function isOtherPath(path: string | undefined, paths: Set<string>): boolean {
+  return path !== undefined && !paths.has(path);
+}
+
+function isHonoContext(value: unknown): value is { req: { path: string } } {
+  return typeof value === 'object' && value !== null && typeof (value as { req?: { path?: unknown } }).req?.path === 'string' && !(value instanceof Request);
 }
 
 function documentOf(options: ResolvedOptions): ProtectedResourceMetadata {

@@ -15,7 +15,7 @@ describe('protectedResourceMetadata', () => {
   });
 
   test('carries the configured resource, scopes, name and documentation, and an overridden issuer', () => {
-    const options = { ...base, issuer: 'https://auth.example.com/oidc', resourceMetadata: { resource: 'https://api.example.com/v1', scopesSupported: ['read:data', 'write:data'], resourceName: 'Example API', resourceDocumentation: 'https://docs.example.com' } };
+    const options = { ...base, audience: ['https://api.example.com', 'https://api.example.com/v1'], issuer: 'https://auth.example.com/oidc', resourceMetadata: { resource: 'https://api.example.com/v1', scopesSupported: ['read:data', 'write:data'], resourceName: 'Example API', resourceDocumentation: 'https://docs.example.com' } };
     assert.deepEqual(protectedResourceMetadata(options), {
       resource: 'https://api.example.com/v1',
       authorization_servers: ['https://auth.example.com/oidc'],
@@ -40,7 +40,7 @@ describe('resourceMetadataPath and the resolved URL (RFC 9728 §3.1)', () => {
   ];
   for (const [resource, path, url] of CASES) {
     test(`inserts the well-known path between host and path for ${resource}`, () => {
-      const options = { ...base, resourceMetadata: { resource } };
+      const options = { ...base, audience: resource, resourceMetadata: { resource } };
       assert.equal(resourceMetadataPath(options), path);
       assert.equal(resolveOptions(options).resourceMetadata?.url, url);
     });
