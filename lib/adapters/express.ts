@@ -35,6 +35,10 @@ export interface ExpressResponseLike {
   setHeader(name: string, value: string | string[]): unknown;
   getHeader(name: string): number | string | string[] | undefined;
   end(body?: string): unknown;
+  /** Node's: true once the status line went out (another middleware answered). */
+  headersSent?: boolean;
+  /** Node's: true once `end()` was called. */
+  writableEnded?: boolean;
 }
 
 /** An Express (or `node:http`) middleware: `(req, res, next)`. */
@@ -69,9 +73,34 @@ export function createExpressAuthMiddleware(options: VerifyAuthOptions): Express
       return next(error);
     }
     // a remembered token is answered in this turn: next() runs now, not a microtask later
-    if (outcome instanceof Promise) outcome.then((settled) => answer(req, res, next, settled), next);
+    if (outcome instanceof Promise) answerLater(outcome, res, (settled) => answer(req, res, next, settled), next);
     else answer(req, res, next, outcome);
   };
+}
+
+// After an await the response may be answered already (a timeout middleware,
+// an app that gave up on the issuer): then nothing is written and next is not
+// called, since a second answer throws ERR_HTTP_HEADERS_SENT where no one
+// catches it, and an unhandled rejection ends the process. A next that throws
+// (bare node:http has no router to catch it) lands here too: a 500 when
+// nothing was sent, never a rejection.
+function answerLater(outcome: Promise<AuthOutcome>, res: ExpressResponseLike, answer: (outcome: AuthOutcome) => void, next: (error?: unknown) => void): void {
+  outcome
+    .then(
+      (settled) => (isAnswered(res) ? undefined : answer(settled)),
+      (error: unknown) => (isAnswered(res) ? undefined : next(error)),
+    )
+    .catch(() => {
+      if (isAnswered(res)) return;
+      res.statusCode = 500;
+      res.setHeader('cache-control', 'no-store');
+      res.end();
+    })
+    .catch(() => undefined); // a response that refuses even that: the connection is the server's to close
+}
+
+function isAnswered(res: ExpressResponseLike): boolean {
+  return res.headersSent === true || res.writableEnded === true;
 }
 
 /** An Express guard: `(req, res, next)`, after the auth middleware. */
