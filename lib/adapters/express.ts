@@ -11,7 +11,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, PREFLIGHT_STATUS, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -114,13 +114,15 @@ export type ExpressGuard = ExpressAuthMiddleware;
  * (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`, `ACTOR_INVALID`)
  * with `error="insufficient_scope"`. A guard with no `req.auth` before it
  * calls `next(error)` (a 500): mount the auth middleware first. A CORS
- * preflight passes. `{ param }` reads `req.params`; a function gets `req`.
+ * preflight is answered 204 here and never reaches the handler (a CORS layer
+ * before it answers it first, or sets its headers for this 204).
+ * `{ param }` reads `req.params`; a function gets `req`.
  */
 export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(expressGuard);
 
 function expressGuard(requirement: Requirement<ExpressRequestLike>, name: string): ExpressGuard {
   return function logtoGuard(req, res, next) {
-    if (isCorsPreflight(req.method, req.headers)) return next();
+    if (isCorsPreflight(req.method, req.headers)) return answerPreflight(res);
     const auth = (req as WithAuth).auth;
     if (auth === undefined) return next(new Error(`logto-authkit: ${name}() found no req.auth: mount the auth middleware (createExpressAuthMiddleware) before the guard`));
     let error;
@@ -139,6 +141,11 @@ function send(res: ExpressResponseLike, error: Parameters<typeof errorAnswer>[0]
   res.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
   res.end(answer.body);
+}
+
+function answerPreflight(res: ExpressResponseLike): void {
+  res.statusCode = PREFLIGHT_STATUS;
+  res.end();
 }
 
 // another middleware may already have set cookies: add ours beside them

@@ -245,6 +245,11 @@ for (const [name, create, withCookiePlugin] of variants) {
       assert.equal((await request(`${server.url}/health`)).status, 200);
       assert.equal(rootDecorated, false);
     });
+
+    test('leaves an unknown route to Fastify: 404 Not Found, never a 401', async () => {
+      assert.equal((await request(`${server.url}/nowhere`)).status, 404);
+      assert.equal((await request(`${server.url}/scoped/nowhere`)).status, 404);
+    });
   });
 
   describe(`${name}: the plugin app-wide`, () => {
@@ -271,8 +276,12 @@ for (const [name, create, withCookiePlugin] of variants) {
       assert.equal((await response.json()).auth.userId, logto.clientId);
     });
 
-    test('answers an unknown route with 401 too, since the hook runs before routing to 404', async () => {
-      assert.equal((await request(`${server.url}/nowhere`)).status, 401);
+    test('leaves an unknown route to Fastify: 404 Not Found, with or without a token, never a 401', async () => {
+      const anonymous = await request(`${server.url}/nowhere`);
+      assert.equal(anonymous.status, 404);
+      assert.equal(anonymous.headers.get('www-authenticate'), null);
+      assert.equal((await anonymous.json()).message, 'Route GET:/nowhere not found');
+      assert.equal((await request(`${server.url}/nowhere`, { method: 'POST', headers: { authorization: 'Bearer a.b.c' } })).status, 404);
     });
 
     test('reports its name to Fastify', () => {
