@@ -236,7 +236,7 @@ function isActor(act: unknown): boolean {
 }
 
 // A guard keeps a frozen copy of what it was given, as a factory keeps its
-// options: a list emptied or grown later (`req.scopes.length = 0`) changes
+// options: a list emptied or grown later (`requirement.scopes.length = 0`) changes
 // nothing. One level deep, which is every shape a requirement has (lists of
 // scopes, ids or predicates; { param } and { header }); functions are kept.
 function snapshotRequirement<Req>(requirement: Requirement<Req>): Requirement<Req> {
