@@ -388,10 +388,15 @@ function algorithmsOption(value: unknown): ReadonlySet<Algorithm> {
   return algorithms;
 }
 
+// the hosts a browser puts in Origin (RFC 6454 §6.2): DNS names (IDNs as punycode), IPv4, [IPv6]
+const ORIGIN_HOST = /^(?:[a-z0-9-_]+(?:\.[a-z0-9-_]+)*\.?|\[[0-9a-f:.]+\])$/;
+
 function trustedOriginsOption(value: unknown): ReadonlySet<string> {
   if (value === undefined) return new Set(DEFAULTS.trustedOrigins);
   if (!Array.isArray(value)) throw invalid('trustedOrigins must be an array of origins such as https://app.example.com');
   return new Set(value.map((origin) => {
+    // a browser's Origin names one host: a pattern would be kept and never match
+    if (typeof origin === 'string' && origin.includes('*')) throw invalid('trustedOrigins takes exact origins, not patterns: "*" matches nothing; list each origin, such as https://app.example.com');
     let url: URL | undefined;
     try {
       url = typeof origin === 'string' ? new URL(origin) : undefined;
@@ -399,7 +404,7 @@ function trustedOriginsOption(value: unknown): ReadonlySet<string> {
       url = undefined;
     }
     // RFC 6454 §6.2: an origin serializes as scheme://host[:port], nothing more
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin.replace(/\/$/, '').toLowerCase()) {
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin.replace(/\/$/, '').toLowerCase() || !ORIGIN_HOST.test(url.hostname)) {
       throw invalid('each trustedOrigins entry must be an origin such as https://app.example.com (scheme, host and port only)');
     }
     return url.origin;

@@ -138,9 +138,28 @@ function verifyCookieThenBearer(cookieToken: string, credentials: RequestCredent
 // token when there is one (its outcome is the answer); anything else stands.
 function bearerInstead(error: unknown, credentials: RequestCredentials, options: ResolvedOptions): AuthContext | Promise<AuthContext> {
   if (!isAuthError(error) || !(error.status === 401 || error.code === 'CSRF_REJECTED')) throw error;
+  // guest mode: a cross-site cookie request whose Bearer token fails too stays
+  // CSRF_REJECTED; a guest there would answer a forged request as if no one sent it
+  if (error.code === 'CSRF_REJECTED' && options.allowGuest) {
+    try {
+      const verified = verifyBearer(error, credentials, options);
+      return verified instanceof Promise ? verified.catch((bearerError: unknown) => csrfUnlessDecided(bearerError, error)) : verified;
+    } catch (bearerError) {
+      return csrfUnlessDecided(bearerError, error);
+    }
+  }
+  return verifyBearer(error, credentials, options);
+}
+
+function verifyBearer(error: AuthError, credentials: RequestCredentials, options: ResolvedOptions): AuthContext | Promise<AuthContext> {
   const bearer = credentials.bearerToken(); // TOKEN_MALFORMED
   if (bearer === undefined) throw error;
   return verifyToken(bearer, options);
+}
+
+// the Bearer token's 401 would become a guest: the cross-origin refusal stands instead; its 403 or 503 is its own answer
+function csrfUnlessDecided(bearerError: unknown, csrf: AuthError): never {
+  throw isAuthError(bearerError) && isGuestEligible(bearerError) ? csrf : bearerError;
 }
 
 // the hook hears of a request without any token too (verifyToken reports every verdict on a token)

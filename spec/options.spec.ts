@@ -127,6 +127,16 @@ describe('resolveOptions', () => {
     assert.equal(resolveOptions({ logtoUrl: 'https://t.example', audience: 'a', cookieName: false }).cookieName, undefined);
   });
 
+  test('refuses a wildcard in trustedOrigins with a TypeError that says to list each origin, without echoing the list', () => {
+    for (const pattern of ['*', 'https://*.example.com', 'https://*', 'https://app.example.com:*']) {
+      assert.throws(() => resolveOptions({ logtoUrl: 'https://t.example', audience: 'a', trustedOrigins: ['https://ok.example.com', pattern] }), (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.equal(error.message, 'logto-authkit: trustedOrigins takes exact origins, not patterns: "*" matches nothing; list each origin, such as https://app.example.com');
+        return true;
+      }, pattern);
+    }
+  });
+
   test('normalises trustedOrigins to origins', () => {
     const resolved = resolveOptions({ logtoUrl: 'https://t.example', audience: 'a', trustedOrigins: ['https://app.example.com', 'http://localhost:3000'] });
     assert.deepEqual([...resolved.trustedOrigins], ['https://app.example.com', 'http://localhost:3000']);
@@ -161,6 +171,7 @@ describe('resolveOptions', () => {
     'algorithms with a null': { logtoUrl: 'https://t.example', audience: 'a', algorithms: [null, 'ES384'] },
     'a trusted origin with a path': { logtoUrl: 'https://t.example', audience: 'a', trustedOrigins: ['https://app.example.com/x'] },
     'a trusted origin that is not a URL': { logtoUrl: 'https://t.example', audience: 'a', trustedOrigins: ['app.example.com'] },
+    'a trusted origin with a character no host has': { logtoUrl: 'https://t.example', audience: 'a', trustedOrigins: ['https://a!b.example.com'] },
     'a maxTokenAge of 0': { logtoUrl: 'https://t.example', audience: 'a', maxTokenAge: 0 },
     'jwksRequestHeaders with a number': { logtoUrl: 'https://t.example', audience: 'a', jwksRequestHeaders: { 'x-a': 1 } },
     'an onEvent that is not a function': { logtoUrl: 'https://t.example', audience: 'a', onEvent: 'log' },

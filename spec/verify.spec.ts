@@ -205,6 +205,20 @@ describe('verifyAuth', () => {
       await assert.rejects(verifyAuth({ ...input, headers: { ...input.headers, cookie: `logto_authtoken=${await user('cookie_user', { expiresIn: -1 })}` } }, options({ allowGuest: true })), { code: 'CSRF_REJECTED' });
     });
 
+    test('answers CSRF_REJECTED in guest mode, never a guest, for a cross-site POST whose Bearer token fails too', async () => {
+      const cookie = `logto_authtoken=${await user('cookie_user')}; guest_logto_authtoken=${PLANTED_GUEST}`;
+      for (const authorization of [`Bearer ${await user('bearer_user', { expiresIn: -1 })}`, `Bearer ${tamper(await user('bearer_user'))}`, 'Bearer a.b.c', 'Bearer a b']) {
+        const input = { method: 'POST', headers: { cookie, authorization, ...CROSS_SITE } };
+        await assert.rejects(verifyAuth(input, options({ allowGuest: true })), { code: 'CSRF_REJECTED', status: 403 }, authorization);
+        // without guest mode the Bearer token's own 401 is the answer, as the contract says
+        await assert.rejects(verifyAuth(input, options()), (error: { status: number; code: string }) => error.status === 401 && error.code !== 'CSRF_REJECTED', authorization);
+      }
+      // a valid Bearer token still decides, and its 403 stays its own
+      const valid = { method: 'POST', headers: { cookie, authorization: `Bearer ${await user('bearer_user')}`, ...CROSS_SITE } };
+      assert.equal((await verifyAuth(valid, options({ allowGuest: true }))).userId, 'bearer_user');
+      await assert.rejects(verifyAuth(valid, options({ allowGuest: true, requiredScope: 'admin' })), { code: 'SCOPE_MISSING', status: 403 });
+    });
+
     test('answers as the Bearer user for a cross-site POST that carries the cookie and a valid Bearer token', async () => {
       const input = { method: 'POST', headers: { cookie: `logto_authtoken=${await user('cookie_user')}`, authorization: `Bearer ${await user('bearer_user')}`, ...CROSS_SITE } };
       assert.equal((await verifyAuth(input, options())).userId, 'bearer_user');

@@ -11,7 +11,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, PREFLIGHT_STATUS, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -35,6 +35,10 @@ export interface ExpressResponseLike {
   setHeader(name: string, value: string | string[]): unknown;
   getHeader(name: string): number | string | string[] | undefined;
   end(body?: string): unknown;
+  /** Node's: true once the status line went out (another middleware answered). */
+  headersSent?: boolean;
+  /** Node's: true once `end()` was called. */
+  writableEnded?: boolean;
 }
 
 /** An Express (or `node:http`) middleware: `(req, res, next)`. */
@@ -69,9 +73,34 @@ export function createExpressAuthMiddleware(options: VerifyAuthOptions): Express
       return next(error);
     }
     // a remembered token is answered in this turn: next() runs now, not a microtask later
-    if (outcome instanceof Promise) outcome.then((settled) => answer(req, res, next, settled), next);
+    if (outcome instanceof Promise) answerLater(outcome, res, (settled) => answer(req, res, next, settled), next);
     else answer(req, res, next, outcome);
   };
+}
+
+// After an await the response may be answered already (a timeout middleware,
+// an app that gave up on the issuer): then nothing is written and next is not
+// called, since a second answer throws ERR_HTTP_HEADERS_SENT where no one
+// catches it, and an unhandled rejection ends the process. A next that throws
+// (bare node:http has no router to catch it) lands here too: a 500 when
+// nothing was sent, never a rejection.
+function answerLater(outcome: Promise<AuthOutcome>, res: ExpressResponseLike, answer: (outcome: AuthOutcome) => void, next: (error?: unknown) => void): void {
+  outcome
+    .then(
+      (settled) => (isAnswered(res) ? undefined : answer(settled)),
+      (error: unknown) => (isAnswered(res) ? undefined : next(error)),
+    )
+    .catch(() => {
+      if (isAnswered(res)) return;
+      res.statusCode = 500;
+      res.setHeader('cache-control', 'no-store');
+      res.end();
+    })
+    .catch(() => undefined); // a response that refuses even that: the connection is the server's to close
+}
+
+function isAnswered(res: ExpressResponseLike): boolean {
+  return res.headersSent === true || res.writableEnded === true;
 }
 
 /** An Express guard: `(req, res, next)`, after the auth middleware. */
@@ -85,13 +114,15 @@ export type ExpressGuard = ExpressAuthMiddleware;
  * (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`, `ACTOR_INVALID`)
  * with `error="insufficient_scope"`. A guard with no `req.auth` before it
  * calls `next(error)` (a 500): mount the auth middleware first. A CORS
- * preflight passes. `{ param }` reads `req.params`; a function gets `req`.
+ * preflight is answered 204 here and never reaches the handler (a CORS layer
+ * before it answers it first, or sets its headers for this 204).
+ * `{ param }` reads `req.params`; a function gets `req`.
  */
 export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(expressGuard);
 
 function expressGuard(requirement: Requirement<ExpressRequestLike>, name: string): ExpressGuard {
   return function logtoGuard(req, res, next) {
-    if (isCorsPreflight(req.method, req.headers)) return next();
+    if (isCorsPreflight(req.method, req.headers)) return answerPreflight(res);
     const auth = (req as WithAuth).auth;
     if (auth === undefined) return next(new Error(`logto-authkit: ${name}() found no req.auth: mount the auth middleware (createExpressAuthMiddleware) before the guard`));
     let error;
@@ -110,6 +141,11 @@ function send(res: ExpressResponseLike, error: Parameters<typeof errorAnswer>[0]
   res.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
   res.end(answer.body);
+}
+
+function answerPreflight(res: ExpressResponseLike): void {
+  res.statusCode = PREFLIGHT_STATUS;
+  res.end();
 }
 
 // another middleware may already have set cookies: add ours beside them

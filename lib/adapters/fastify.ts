@@ -19,7 +19,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, PREFLIGHT_STATUS, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -43,6 +43,8 @@ export interface FastifyRequestLike {
   protocol?: string;
   /** Node's request under Fastify's: its `rawHeaders` show a repeated `Authorization`, which `headers` hides. */
   raw?: { rawHeaders?: string[] };
+  /** Fastify's: true when no route matched and the not-found handler answers. */
+  is404?: boolean;
   auth?: AuthContext | null;
 }
 
@@ -50,7 +52,9 @@ export interface FastifyRequestLike {
 export interface FastifyReplyLike {
   code(statusCode: number): unknown;
   header(name: string, value: string): unknown;
-  send(payload: string): unknown;
+  send(payload?: string): unknown;
+  /** Fastify's: true once a reply went out. */
+  readonly sent?: boolean;
 }
 
 /**
@@ -94,6 +98,7 @@ export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHo
   const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per middleware
   const settle = (request: FastifyRequestLike, reply: FastifyReplyLike, outcome: AuthOutcome): void => {
+    if (reply.sent === true) return; // answered while we awaited: a second reply would only be refused
     if (outcome.error) return sendError(reply, outcome.error, challenge);
     // Fastify's reply.header appends to an existing set-cookie (RFC 9110 §5.3), so other cookies stay
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
@@ -109,7 +114,8 @@ export function createFastifyAuthHook(options: VerifyAuthOptions): FastifyAuthHo
     let outcome: AuthOutcome | Promise<AuthOutcome> | undefined;
     try {
       if (isCorsPreflight(request.method, request.headers)) request.auth = unauthenticatedContext();
-      else outcome = authenticate(inputOf(request), resolved);
+      // an unknown route stays Fastify's 404: no route, nothing to protect (request.auth stays null)
+      else if (request.is404 !== true) outcome = authenticate(inputOf(request), resolved);
       if (outcome !== undefined && !(outcome instanceof Promise)) settle(request, reply, outcome);
     } catch (error) {
       if (!done) return Promise.reject(error);
@@ -177,14 +183,19 @@ export type FastifyGuard = (request: FastifyRequestLike & { params?: unknown }, 
  * A failure replies like the auth hook: 401 `TOKEN_MISSING` for a guest, else
  * a 403 (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`,
  * `ACTOR_INVALID`) with `error="insufficient_scope"`. A guard with no auth
- * before it throws (a 500): add the auth hook first. A CORS preflight passes.
- * `{ param }` reads `request.params`; a function gets `request`.
+ * before it throws (a 500): add the auth hook first. A CORS preflight is
+ * answered 204 here and never reaches the handler (`@fastify/cors` answers it
+ * first where registered). `{ param }` reads `request.params`; a function gets `request`.
  */
 export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(fastifyGuard);
 
 function fastifyGuard(requirement: Requirement<FastifyRequestLike>, name: string): FastifyGuard {
   return async function logtoGuard(request, reply) {
-    if (isCorsPreflight(request.method, request.headers)) return;
+    if (isCorsPreflight(request.method, request.headers)) {
+      reply.code(PREFLIGHT_STATUS);
+      reply.send();
+      return;
+    }
     const auth = request.auth;
     if (auth === undefined || auth === null) throw new Error(`logto-authkit: ${name}() found no request.auth: add the auth hook (createFastifyAuthHook or fastifyLogtoAuth) before the guard`);
     const error = requirementError(auth, requirement, { raw: request, params: request.params as Record<string, unknown> | undefined, headers: request.headers });

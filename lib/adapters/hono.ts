@@ -12,7 +12,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { challengeFor, errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
+import { challengeFor, errorResponse, guardChallenge, guestSetCookie, noteForGuards, preflightResponse } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -93,14 +93,15 @@ export type HonoGuard = (c: HonoGuardContextLike, next: () => Promise<void>) => 
  * (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`, `ACTOR_INVALID`)
  * with `error="insufficient_scope"`. A guard with no auth before it throws
  * (Hono's `onError`, a 500): mount the auth middleware first. A CORS preflight
- * passes. `{ param }` reads `c.req.param()`; a function gets `c`.
+ * is answered 204 here and never reaches the handler (Hono's `cors()` before
+ * it answers it first). `{ param }` reads `c.req.param()`; a function gets `c`.
  */
 export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(honoGuard);
 
 function honoGuard(requirement: Requirement<HonoGuardContextLike>, name: string): HonoGuard {
   return async function logtoGuard(c, next) {
     const request = c.req.raw;
-    if (isCorsPreflight(request.method, request.headers)) return next();
+    if (isCorsPreflight(request.method, request.headers)) return preflightResponse();
     const auth = c.get('auth');
     if (auth === undefined) throw new Error(`logto-authkit: ${name}() found no c.get('auth'): mount the auth middleware (createHonoAuthMiddleware) before the guard`);
     const error = requirementError(auth, requirement, { raw: c, params: c.req.param(), headers: request.headers });

@@ -114,6 +114,21 @@ export function errorResponse(error: AuthError, challenge?: ChallengeOptions): R
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
+/**
+ * What a guard answers to a CORS preflight: 204, no body, and the route's
+ * handler is not run. The auth middleware lets a preflight through
+ * unauthenticated (it never carries credentials, Fetch §3.2.2), so a guard is
+ * the last point before a handler that would otherwise run for anyone; headers
+ * a CORS layer set before it (e.g. `cors({ preflightContinue: true })`) go out
+ * with the 204.
+ */
+export const PREFLIGHT_STATUS = 204;
+
+/** The guard's answer to a CORS preflight as a Fetch `Response` (see `PREFLIGHT_STATUS`). */
+export function preflightResponse(): Response {
+  return new Response(null, { status: PREFLIGHT_STATUS });
+}
+
 /** The `Set-Cookie` value an adapter adds for a successful outcome, when it made a new guest id; else `undefined`. */
 export function guestSetCookie(outcome: AuthOutcome, guestCookieName: string): string | undefined {
   if (!outcome.newGuestId || outcome.auth?.guestId === undefined) return undefined;

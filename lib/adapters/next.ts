@@ -15,7 +15,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate } from '../verify.js';
-import { challengeFor, errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
+import { challengeFor, errorResponse, guardChallenge, guestSetCookie, noteForGuards, preflightResponse } from './http-answer.js';
 
 // re-exported so a proxy built by hand needs this entry point alone
 export { errorResponse } from './http-answer.js';
@@ -140,7 +140,8 @@ export type NextGuard = <Context, Req extends Request>(handler: AuthenticatedHan
  * `ORGANIZATION_INVALID`, `CLAIM_INVALID`, `ACTOR_INVALID`) with
  * `error="insufficient_scope"`. `{ param }` reads the route's `params` (awaited
  * in Next 15 and 16); a function gets the `Request`. A guarded handler called
- * without `withAuth` around it throws (a 500). A CORS preflight passes.
+ * without `withAuth` around it throws (a 500). A CORS preflight is answered
+ * 204 and never reaches the handler.
  */
 export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(nextGuard);
 
@@ -154,10 +155,11 @@ export function withGuard<Context, Req extends Request>(requirement: Requirement
  * `auth` fails `requirement`, else `undefined`:
  * `(auth) => guardResponse(request, auth, { scopes: ['admin'] }) ?? NextResponse.next()`.
  * A proxy has no route parameters: take the organization from a header or a
- * function of the request. A CORS preflight passes.
+ * function of the request. A CORS preflight gets a 204 (the route behind the
+ * proxy is not run for it).
  */
 export function guardResponse(request: Request, auth: AuthContext, requirement: Requirement<Request>): Response | undefined {
-  if (isCorsPreflight(request.method, request.headers)) return undefined;
+  if (isCorsPreflight(request.method, request.headers)) return preflightResponse();
   const error = requirementError(auth, requirement, { raw: request, headers: request.headers });
   return error === undefined ? undefined : errorResponse(error, guardChallenge(auth, error));
 }
@@ -165,7 +167,7 @@ export function guardResponse(request: Request, auth: AuthContext, requirement: 
 function nextGuard(requirement: Requirement<Request>, name: string): NextGuard {
   return <Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req>): AuthenticatedHandler<Context, Req> =>
     async function guardedHandler(request, auth, context) {
-      if (isCorsPreflight(request.method, request.headers)) return handler(request, auth, context);
+      if (isCorsPreflight(request.method, request.headers)) return preflightResponse();
       if (typeof auth?.isAuthenticated !== 'boolean') throw new Error(`logto-authkit: ${name}() got no auth: wrap the guarded handler in withAuth(handler, options)`);
       // Next 15 and 16 hand params as a promise, Next 14 as an object
       const params = (await (context as { params?: unknown } | undefined)?.params) as Record<string, unknown> | undefined;

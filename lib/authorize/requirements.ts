@@ -83,7 +83,7 @@ export function requirementError<Req>(auth: AuthContext, requirement: Requiremen
     scopeError(auth.payload.scope, listOf(requirement.scopes), requirement.anyScope ?? []) ??
     (requirement.organization === undefined ? undefined : organizationError(auth.organizationId, requirement.organization, request)) ??
     claimsError(auth, listOf(requirement.claims)) ??
-    (requirement.actor === undefined ? undefined : actorError(auth.actor !== undefined, requirement.actor))
+    (requirement.actor === undefined ? undefined : actorError(auth.payload.act, requirement.actor))
   );
 }
 
@@ -143,8 +143,9 @@ export interface Guards<Guard, Req> {
  */
 export function guardsFor<Guard, Req>(make: (requirement: Requirement<Req>, name: string) => Guard): Guards<Guard, Req> {
   const build = (requirement: Requirement<Req>, name: string): Guard => {
-    assertRequirement(requirement as Requirement<unknown>);
-    return make(requirement, name);
+    const kept = snapshotRequirement(requirement);
+    assertRequirement(kept as Requirement<unknown>);
+    return make(kept, name);
   };
   return {
     guard: (requirement) => build(requirement, 'guard'),
@@ -218,11 +219,35 @@ function claimsError(auth: AuthContext, predicates: readonly ClaimPredicate[]): 
   return undefined;
 }
 
-function actorError(hasActor: boolean, required: boolean): AuthError | undefined {
-  if (hasActor === required) return undefined;
+// Strict on shape, both ways: any `act` present (a string, an array, null) is
+// refused by forbidActor, and requireActor wants what RFC 8693 §4.1 describes,
+// a JSON object naming the actor (a string `sub` or `client_id`), not `{}`.
+function actorError(act: unknown, required: boolean): AuthError | undefined {
+  if (required ? isActor(act) : act === undefined) return undefined;
   return required
     ? new AuthError('ACTOR_INVALID', 'this route needs a token that names an actor ("act" claim, RFC 8693 token exchange)', { detail: { claim: 'act', expected: 'present', actual: undefined } })
     : new AuthError('ACTOR_INVALID', 'this route refuses a token that names an actor ("act" claim): the user must act themself', { detail: { claim: 'act', expected: 'absent' } });
+}
+
+function isActor(act: unknown): boolean {
+  if (typeof act !== 'object' || act === null || Array.isArray(act)) return false;
+  const { sub, client_id: clientId } = act as { sub?: unknown; client_id?: unknown };
+  return (typeof sub === 'string' && sub !== '') || (typeof clientId === 'string' && clientId !== '');
+}
+
+// A guard keeps a frozen copy of what it was given, as a factory keeps its
+// options: a list emptied or grown later (`requirement.scopes.length = 0`) changes
+// nothing. One level deep, which is every shape a requirement has (lists of
+// scopes, ids or predicates; { param } and { header }); functions are kept.
+function snapshotRequirement<Req>(requirement: Requirement<Req>): Requirement<Req> {
+  if (typeof requirement !== 'object' || requirement === null) return requirement;
+  const copy: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(requirement)) {
+    if (Array.isArray(value)) copy[name] = Object.freeze([...value]);
+    else if (typeof value === 'object' && value !== null) copy[name] = Object.freeze({ ...value });
+    else copy[name] = value;
+  }
+  return Object.freeze(copy) as Requirement<Req>;
 }
 
 // A predicate passed to a framework as middleware is called with (req, res, next)

@@ -31,39 +31,55 @@ function response(): ExpressResponseLike & { ended: boolean } {
 
 describe('createExpressAuthMiddleware', () => {
   // with `.then(onSuccess).catch(next)`, an error thrown by next() inside the
-  // success callback reached .catch and next ran a second time, with that error
-  test('calls next exactly once when next itself throws, and never again with the error', { timeout: 30_000 }, async () => {
+  // success callback reached .catch and next ran a second time, with that error;
+  // and left to surface as an unhandled rejection, it ended the process (issue 19)
+  test('calls next exactly once when next itself throws, answers 500 with no-store, and rejects nothing', { timeout: 30_000 }, async () => {
     const middleware = createExpressAuthMiddleware({ logtoUrl: jwks.logtoUrl, audience: AUDIENCE });
     const req = { headers: { authorization: `Bearer ${await mint(key, { iss: jwks.issuer, aud: AUDIENCE })}` } };
-    const thrown = new Error('thrown by the next handler');
+    const res = response();
     const calls: unknown[][] = [];
-    // the error next threw is not swallowed: it surfaces as an unhandled rejection,
-    // as from any async middleware. node:test fails a test on one, so its own
-    // listeners step aside while this test watches for it.
+    // node:test fails a test on an unhandled rejection; its own listeners step
+    // aside while this test counts them
     const runnerListeners = process.listeners('unhandledRejection');
     process.removeAllListeners('unhandledRejection');
     const surfaced: unknown[] = [];
-    let onSurfaced: () => void = () => {};
-    const hasSurfaced = new Promise<void>((resolve) => (onSurfaced = resolve));
-    process.on('unhandledRejection', (reason) => {
-      surfaced.push(reason);
-      onSurfaced();
-    });
+    process.on('unhandledRejection', (reason) => surfaced.push(reason));
     try {
-      middleware(req, response(), (...args: unknown[]) => {
+      let called: () => void = () => {};
+      const nextCalled = new Promise<void>((resolve) => (called = resolve));
+      middleware(req, res, (...args: unknown[]) => {
         calls.push(args);
-        throw thrown;
+        called();
+        throw new Error('thrown by the next handler');
       });
-      // until the rejection has surfaced, then one more turn: a second call would come from a later callback
-      await hasSurfaced;
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextCalled;
+      // a few turns: a rejection surfaces, a second call would come from a later callback
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.removeAllListeners('unhandledRejection');
       for (const listener of runnerListeners) process.on('unhandledRejection', listener);
     }
-    assert.deepEqual(surfaced, [thrown]);
-    assert.equal(calls.length, 1);
-    assert.deepEqual(calls[0], []);
+    assert.deepEqual(surfaced, []);
+    assert.deepEqual(calls, [[]]);
+    assert.equal(res.statusCode, 500);
+    assert.equal(res.getHeader('cache-control'), 'no-store');
+    assert.equal(res.ended, true);
+  });
+
+  test('neither answers nor calls next when the response was answered while it verified', async () => {
+    let refused: () => void = () => {};
+    const verdict = new Promise<void>((resolve) => (refused = resolve));
+    const middleware = createExpressAuthMiddleware({ logtoUrl: jwks.logtoUrl, audience: AUDIENCE, onEvent: (event) => event.type === 'rejected' && refused() });
+    const res = { ...response(), headersSent: false, setHeader: () => assert.fail('setHeader after the answer'), end: () => assert.fail('end after the answer') };
+    const calls: unknown[][] = [];
+    // an unknown kid: the middleware awaits a refetch; meanwhile another middleware answers
+    const stranger = await makeKey('ES256', 'not-published');
+    middleware({ headers: { authorization: `Bearer ${await mint(stranger, { iss: jwks.issuer, aud: AUDIENCE })}` } }, res, (...args: unknown[]) => calls.push(args));
+    res.headersSent = true;
+    await verdict; // KEY_NOT_FOUND, for a response already sent
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(calls, []);
+    assert.equal(res.statusCode, 200);
   });
 
   test('calls next exactly once, with no argument, for a valid token', async () => {

@@ -69,6 +69,18 @@ describe('createFastifyAuthHook', () => {
     await assert.rejects(hook(odd, recordingReply()), TypeError);
   });
 
+  test('writes nothing on a reply that went out while it awaited the JWKS, and still lets Fastify go on once', async () => {
+    const reply: FastifyReplyLike & { calls: string[]; sent: boolean } = { ...recordingReply(), sent: false };
+    // the JWKS answers (a failure) only after something else replied
+    const hook = createFastifyAuthHook({ logtoUrl: 'https://late.logto.test', audience: OPTIONS.audience, fetch: async () => ((reply.sent = true), new Response('down', { status: 500 })) });
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = `${part({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })}.${part({ sub: 'user_1', exp: 4_102_444_800 })}.${Buffer.alloc(64, 1).toString('base64url')}`;
+    const dones: unknown[][] = [];
+    await new Promise<void>((resolve) => hook({ method: 'GET', headers: { authorization: `Bearer ${token}` } }, reply, (...args: unknown[]) => (dones.push(args), resolve())));
+    assert.deepEqual(reply.calls, []);
+    assert.deepEqual(dones, [[]]);
+  });
+
   test('sets an unauthenticated context for a CORS preflight and writes nothing', async () => {
     const request: FastifyRequestLike = { method: 'OPTIONS', headers: { 'access-control-request-method': 'PUT' } };
     const reply = recordingReply();

@@ -57,6 +57,15 @@ const ROWS: Row[] = [
   { name: 'actor required, act not an object', auth: token({ act: 'admin_7' }), requirement: { actor: true }, code: 'ACTOR_INVALID' },
   { name: 'actor refused, absent', auth: token(), requirement: { actor: false } },
   { name: 'actor refused, present', auth: token({ act: { sub: 'admin_7' } }), requirement: { actor: false }, code: 'ACTOR_INVALID' },
+  { name: 'actor required, act names a client', auth: token({ act: { client_id: 'm2m_app' } }), requirement: { actor: true } },
+  { name: 'actor required, act is an empty object', auth: token({ act: {} }), requirement: { actor: true }, code: 'ACTOR_INVALID' },
+  { name: 'actor required, act has an empty sub', auth: token({ act: { sub: '' } }), requirement: { actor: true }, code: 'ACTOR_INVALID' },
+  { name: 'actor required, act sub is not a string', auth: token({ act: { sub: 7 } }), requirement: { actor: true }, code: 'ACTOR_INVALID' },
+  { name: 'actor required, act is an array of actors', auth: token({ act: [{ sub: 'admin_7' }] }), requirement: { actor: true }, code: 'ACTOR_INVALID' },
+  { name: 'actor refused, act is a string', auth: token({ act: 'admin_7' }), requirement: { actor: false }, code: 'ACTOR_INVALID' },
+  { name: 'actor refused, act is an array', auth: token({ act: [{ sub: 'admin_7' }] }), requirement: { actor: false }, code: 'ACTOR_INVALID' },
+  { name: 'actor refused, act is null', auth: token({ act: null }), requirement: { actor: false }, code: 'ACTOR_INVALID' },
+  { name: 'actor refused, act is an empty object', auth: token({ act: {} }), requirement: { actor: false }, code: 'ACTOR_INVALID' },
   { name: 'a guest fails even an empty requirement', auth: guest, requirement: {}, code: 'TOKEN_MISSING' },
   { name: 'a guest fails a scope requirement with 401, not 403', auth: guest, requirement: { scopes: 'read' }, code: 'TOKEN_MISSING' },
   { name: 'scopes are checked before the organization', auth: token(), requirement: { scopes: 'admin', organization: true }, code: 'SCOPE_MISSING', scopes: ['admin'] },
@@ -149,6 +158,35 @@ describe('guardsFor', () => {
       [{ actor: false }, 'forbidActor'],
       [{ scopes: 'x' }, 'guard'],
     ]);
+  });
+
+  test('keeps a frozen copy of the requirement: lists emptied, grown or replaced later change nothing', () => {
+    const checks = guardsFor((requirement: Requirement) => (auth: AuthContext) => requirementError(auth, requirement)?.code);
+    const requirement = { scopes: ['admin'], anyScope: ['write', 'owner'], organization: ['org_1'] };
+    const check = checks.guard(requirement);
+    const organizations = ['org_1'];
+    const orgCheck = checks.requireOrganization(organizations);
+    requirement.scopes.length = 0;
+    requirement.anyScope.push('read');
+    requirement.organization.push('org_2');
+    (requirement as { scopes: string[] }).scopes = [];
+    organizations.push('org_2');
+    assert.equal(check(token({ scope: 'read' })), 'SCOPE_MISSING'); // a read-only token still refused
+    assert.equal(check(token({ scope: 'admin read' })), 'SCOPE_MISSING'); // 'read' added to anyScope later counts for nothing
+    assert.equal(check(token({ scope: 'admin write', organization_id: 'org_2' })), 'ORGANIZATION_INVALID');
+    assert.equal(check(token({ scope: 'admin write', organization_id: 'org_1' })), undefined);
+    assert.equal(orgCheck(token({ organization_id: 'org_2' })), 'ORGANIZATION_INVALID');
+    assert.equal(orgCheck(token({ organization_id: 'org_1' })), undefined);
+  });
+
+  test('hands make a frozen requirement whose lists and objects are frozen too', () => {
+    made.length = 0;
+    guards.guard({ scopes: ['a'], organization: { param: 'orgId' }, claims: [claimIncludes('roles', 'admin')] });
+    const [requirement] = made[0]!;
+    assert.ok(Object.isFrozen(requirement));
+    assert.ok(Object.isFrozen(requirement.scopes));
+    assert.ok(Object.isFrozen(requirement.organization));
+    assert.ok(Object.isFrozen(requirement.claims));
   });
 
   test('refuses a bad requirement when the guard is made, not per request', () => {

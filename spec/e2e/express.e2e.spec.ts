@@ -181,6 +181,26 @@ describe('createExpressAuthMiddleware on a bare node:http server', () => {
   });
 });
 
+describe('guest mode and cross-origin protection over HTTP', () => {
+  test('answers a cross-site cookie POST whose Bearer token fails too with 403 CSRF_REJECTED, not as a guest', async () => {
+    const app = express5();
+    app.post('/comments', createExpressAuthMiddleware({ logtoUrl: jwks.logtoUrl, audience: AUDIENCE, allowGuest: true }), (req, res) => res.json((req as unknown as { auth: unknown }).auth));
+    const server = await serveOnLoopback(app);
+    try {
+      const response = await fetch(`${server.url}/comments`, {
+        method: 'POST',
+        headers: { cookie: `logto_authtoken=${await token()}`, authorization: `Bearer ${await token({}, -60)}`, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      });
+      assert.equal(response.status, 403);
+      assert.equal(response.headers.get('set-cookie'), null);
+      assert.match(response.headers.get('www-authenticate')!, /^Bearer error="insufficient_scope", error_description="[^"]*Sec-Fetch-Site[^"]*"$/);
+      assert.equal((await response.json()).error, 'CSRF_REJECTED');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('createExpressAuthMiddleware', () => {
   test('throws a TypeError for bad options when it is created', () => {
     assert.throws(() => createExpressAuthMiddleware({ logtoUrl: 'nope', audience: AUDIENCE }), TypeError);

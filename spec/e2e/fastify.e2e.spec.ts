@@ -245,6 +245,11 @@ for (const [name, create, withCookiePlugin] of variants) {
       assert.equal((await request(`${server.url}/health`)).status, 200);
       assert.equal(rootDecorated, false);
     });
+
+    test('leaves an unknown route to Fastify: 404 Not Found, never a 401', async () => {
+      assert.equal((await request(`${server.url}/nowhere`)).status, 404);
+      assert.equal((await request(`${server.url}/scoped/nowhere`)).status, 404);
+    });
   });
 
   describe(`${name}: the plugin app-wide`, () => {
@@ -271,8 +276,12 @@ for (const [name, create, withCookiePlugin] of variants) {
       assert.equal((await response.json()).auth.userId, logto.clientId);
     });
 
-    test('answers an unknown route with 401 too, since the hook runs before routing to 404', async () => {
-      assert.equal((await request(`${server.url}/nowhere`)).status, 401);
+    test('leaves an unknown route to Fastify: 404 Not Found, with or without a token, never a 401', async () => {
+      const anonymous = await request(`${server.url}/nowhere`);
+      assert.equal(anonymous.status, 404);
+      assert.equal(anonymous.headers.get('www-authenticate'), null);
+      assert.equal((await anonymous.json()).message, 'Route GET:/nowhere not found');
+      assert.equal((await request(`${server.url}/nowhere`, { method: 'POST', headers: { authorization: 'Bearer a.b.c' } })).status, 404);
     });
 
     test('reports its name to Fastify', () => {
@@ -353,36 +362,71 @@ describe('the options', () => {
   });
 });
 
+// The quick start the README should show (issue 23): the plugin registered in
+// a scope, so a health check outside it stays public and an unknown route is
+// Fastify's 404. Kept here as text and run as written, like the README's own.
+const SCOPED_QUICK_START = `import Fastify from 'fastify';
+import { fastifyLogtoAuth } from 'logto-authkit/fastify';
+
+const app = Fastify();
+app.get('/health', async () => ({ ok: true }));
+await app.register(async (api) => {
+  await api.register(fastifyLogtoAuth, { logtoUrl: 'https://your-tenant.logto.app', audience: 'https://api.example.com', requiredScope: 'read:data' });
+  api.get('/api/me', async (request) => ({ userId: request.auth?.userId }));
+});
+await app.listen({ port: 3000 });
+`;
+
+/** Runs a quick-start snippet as written (the package, fastify and the tenant swapped for local ones) and hands its URL to `check`. */
+async function runQuickStart(snippet: string, check: (url: string) => Promise<void>): Promise<void> {
+  const lines = snippet.trimEnd().split('\n').length;
+  assert.ok(lines >= 3 && lines <= 10, `the quick start is ${lines} lines`);
+  // the package and fastify are resolved from here: the snippet runs from a temporary file
+  const code = snippet
+    .replace("'logto-authkit/fastify'", JSON.stringify(pathToFileURL(join(process.cwd(), 'lib/adapters/fastify.ts')).href))
+    .replace("'fastify'", JSON.stringify(import.meta.resolve('fastify')))
+    .replace("'https://your-tenant.logto.app'", JSON.stringify(logto.logtoUrl))
+    .replace("'https://api.example.com'", JSON.stringify(logto.audience))
+    .replace('{ port: 3000 }', "{ port: 0, host: '127.0.0.1' }");
+  assert.notEqual(code, snippet);
+  const file = join(tmpdir(), `logto-authkit-fastify-readme-${process.pid}-${lines}.mts`);
+  writeFileSync(file, `${code}\nexport default app;\n`);
+  let app: FastifyInstance | undefined;
+  try {
+    app = (await import(pathToFileURL(file).href)).default as FastifyInstance;
+    const address = app.server.address() as { port: number };
+    await check(`http://127.0.0.1:${address.port}`);
+  } finally {
+    await app?.close();
+    rmSync(file, { force: true });
+  }
+}
+
 describe('the README quick start', () => {
   test('runs as written, with the Logto URL and audience of the test issuer', async () => {
     const readme = readFileSync('README.md', 'utf8');
     const section = readme.slice(readme.indexOf('\n## Fastify\n'));
     const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
     assert.ok(snippet, 'README.md has a ## Fastify section with a ts code block');
-    const lines = snippet.trimEnd().split('\n').length;
-    assert.ok(lines >= 3 && lines <= 10, `the quick start is ${lines} lines`);
-    // the package and fastify are resolved from here: the snippet runs from a temporary file
-    const code = snippet
-      .replace("'logto-authkit/fastify'", JSON.stringify(pathToFileURL(join(process.cwd(), 'lib/adapters/fastify.ts')).href))
-      .replace("'fastify'", JSON.stringify(import.meta.resolve('fastify')))
-      .replace("'https://your-tenant.logto.app'", JSON.stringify(logto.logtoUrl))
-      .replace("'https://api.example.com'", JSON.stringify(logto.audience))
-      .replace('{ port: 3000 }', "{ port: 0, host: '127.0.0.1' }");
-    assert.notEqual(code, snippet);
-    const file = join(tmpdir(), `logto-authkit-fastify-readme-${process.pid}.mts`);
-    writeFileSync(file, `${code}\nexport default app;\n`);
-    let app: FastifyInstance | undefined;
-    try {
-      app = (await import(pathToFileURL(file).href)).default as FastifyInstance;
-      const address = app.server.address() as { port: number };
-      const url = `http://127.0.0.1:${address.port}`;
+    await runQuickStart(snippet, async (url) => {
       assert.equal((await request(`${url}/api/me`)).status, 401);
       const response = await request(`${url}/api/me`, { headers: { authorization: `Bearer ${await logto.getToken()}` } });
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { userId: logto.clientId });
-    } finally {
-      await app?.close();
-      rmSync(file, { force: true });
-    }
+      assert.equal((await request(`${url}/nowhere`)).status, 404);
+    });
+  });
+
+  test('the scoped quick start protects /api/me, leaves /health public and unknown routes 404', async () => {
+    await runQuickStart(SCOPED_QUICK_START, async (url) => {
+      assert.equal((await request(`${url}/api/me`)).status, 401);
+      const response = await request(`${url}/api/me`, { headers: { authorization: `Bearer ${await logto.getToken()}` } });
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { userId: logto.clientId });
+      assert.equal((await request(`${url}/health`)).status, 200);
+      const unknown = await request(`${url}/nowhere`);
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.headers.get('www-authenticate'), null);
+    });
   });
 });

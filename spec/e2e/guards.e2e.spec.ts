@@ -139,7 +139,7 @@ describe('Express guards with real Logto tokens', () => {
     assert.match((await response.json()).message, /route parameter "orgid"/);
   });
 
-  test('a CORS preflight passes the auth middleware and the guard alike', async () => {
+  test('a CORS preflight passes the auth middleware and is not refused by a guard (one only on POST never sees it)', async () => {
     const response = await fetch(`${server.url}/api/admin`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
     assert.notEqual(response.status, 401);
     assert.notEqual(response.status, 403);
