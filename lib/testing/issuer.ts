@@ -20,7 +20,7 @@ import {
   scopeClaim,
   withOverrides,
 } from './claims.js';
-import { generateSigningKey, signCompact, type SigningKey } from './keys.js';
+import { exportSigningKey, generateSigningKey, importSigningKey, signCompact, type SigningKey } from './keys.js';
 import { signWebhook, webhookBody, type LogtoEventName, type WebhookDelivery, type WebhookSubject } from './webhooks.js';
 
 /** How to make a test issuer. Every field is optional. */
@@ -45,6 +45,11 @@ export interface TestIssuerOptions {
   webhookSigningKey?: string;
   /** The clock, in ms since the epoch. Default: `Date.now`. Pass the one your test freezes. */
   now?: () => number;
+  /**
+   * Private JWKs (from `exportSigningKeys()`) to sign with instead of a new key,
+   * the first one current. Default: none, a key generated in memory, never written anywhere.
+   */
+  signingKeys?: readonly JsonWebKey[];
 }
 
 /** What a minted access token says; every field has a Logto-like default. */
@@ -116,6 +121,8 @@ export interface TestIssuer {
   rotateKeys(algorithm?: Algorithm): Promise<void>;
   /** Stops publishing every key but the current one (a rotation's last step). */
   retireOldKeys(): void;
+  /** The private JWKs, current first, for `signingKeys`: only for a test that must keep its keys. */
+  exportSigningKeys(): Promise<JsonWebKey[]>;
 
   /** A user's access token for the API (authorization code or refresh grant). */
   accessToken(options?: AccessTokenOptions): Promise<string>;
@@ -175,7 +182,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const now = options.now ?? Date.now;
   const nowSec = () => Math.floor(now() / 1000);
 
-  let keys: SigningKey[] = [await generateSigningKey(options.algorithm)];
+  let keys: SigningKey[] = options.signingKeys?.length ? await Promise.all(options.signingKeys.map(importSigningKey)) : [await generateSigningKey(options.algorithm)];
   let stranger: SigningKey | undefined;
   const requests: Record<string, number> = Object.create(null);
 
@@ -236,6 +243,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     retireOldKeys() {
       keys = keys.slice(0, 1);
     },
+    exportSigningKeys: () => Promise.all(keys.map(exportSigningKey)),
     accessToken: (o = {}) => mintAccess(o, user(o)),
     machineToken: (o = {}) => mintAccess(o, machine(o)),
     organizationToken: (organizationId, o = {}) => mintAccess({ ...o, organizationId: undefined }, { ...(o.machine ? machine(o) : user(o)), aud: `${ORGANIZATION_AUDIENCE_PREFIX}${organizationId}` }),

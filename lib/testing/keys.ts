@@ -52,3 +52,23 @@ export async function signCompact(key: Pick<SigningKey, 'alg' | 'privateKey'>, h
   const signature = await crypto.subtle.sign(ALGORITHMS[key.alg].verifyParams, key.privateKey, encodeUtf8(input));
   return `${input}.${encodeBase64url(new Uint8Array(signature))}`;
 }
+
+// RFC 7518 §6.2.2, §6.3.2, RFC 8037 §2: what only the private half has
+const PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'key_ops', 'ext']);
+
+/** The private JWK of a key (with `kid` and `alg`), for `signingKeys` when a test must keep its keys. */
+export async function exportSigningKey(key: SigningKey): Promise<JsonWebKey & { kid: string; alg: Algorithm }> {
+  const { key_ops: _ops, ext: _ext, ...jwk } = await crypto.subtle.exportKey('jwk', key.privateKey);
+  return { ...jwk, kid: key.kid, alg: key.alg };
+}
+
+/** A key back from its private JWK (as `exportSigningKey` wrote it). Throws `TypeError` for anything else. */
+export async function importSigningKey(jwk: JsonWebKey & { kid?: string; alg?: string }): Promise<SigningKey> {
+  const alg = jwk.alg as Algorithm;
+  if (typeof jwk.kid !== 'string' || !Object.hasOwn(ALGORITHMS, alg) || typeof jwk.d !== 'string') throw new TypeError('a signing key must be a private JWK with "kid" and an "alg" the library verifies');
+  const { kid: _kid, alg: _alg, ...material } = jwk;
+  const privateKey = await crypto.subtle.importKey('jwk', material, ALGORITHMS[alg].importParams, true, ['sign']);
+  const members: Record<string, string> = {};
+  for (const [name, value] of Object.entries(material)) if (!PRIVATE_MEMBERS.has(name) && name !== 'kty' && name !== 'use' && typeof value === 'string') members[name] = value;
+  return { alg, kid: jwk.kid, privateKey, publicJwk: { kty: jwk.kty!, use: 'sig', kid: jwk.kid, alg, ...members } };
+}
