@@ -1,20 +1,17 @@
 // The walk-through of docs/testing.md ("Try it without a tenant"), run as a
-// newcomer would: start `logto-authkit issuer`, mint tokens with
-// `logto-authkit token`, protect an Express route with the middleware and
-// requireScopes, and get a 200, a 401 and a 403. Then the issuer stops on
+// newcomer would: start `logto-authkit issuer`, run the guide's `server.mjs`
+// (read from the guide itself) with the env lines the issuer printed, mint
+// tokens with `logto-authkit token`, and get a 200, a 401 and a 403. Then the issuer stops on
 // SIGINT and SIGTERM, writes no key unless asked, and its mint endpoint
 // answers loopback command-line clients only.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import express from 'express';
-import { createExpressAuthMiddleware, requireScopes } from '../../dist/adapters/express.js';
-import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
 
 const CLI = resolve('dist/cli.js');
 const run = promisify(execFile);
@@ -52,33 +49,60 @@ async function token(issuer: RunningIssuer, ...args: string[]): Promise<string> 
   return stdout.trim();
 }
 
+const GUIDE = readFileSync('docs/testing.md', 'utf8');
+
+/** The guide's `server.mjs`, started with the issuer's env lines; resolves with its URL. */
+function startGuideServer(issuer: RunningIssuer, dir: string): Promise<{ url: string; child: ChildProcessWithoutNullStreams }> {
+  const source = /A route to protect \(`server\.mjs`\):\n\n```js\n([\s\S]*?)```/.exec(GUIDE)?.[1];
+  assert.ok(source, 'docs/testing.md has no server.mjs block');
+  // inside the repository, so `logto-authkit` resolves to this package as it would from node_modules
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'server.mjs'), source);
+  const child = spawn(process.execPath, ['server.mjs'], { cwd: dir, env: { ...process.env, LOGTO_URL: issuer.logtoUrl, LOGTO_AUDIENCE: issuer.audience, PORT: '0' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((done, fail) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      if (url) done({ url, child });
+    });
+    child.once('exit', () => fail(new Error(`server.mjs exited: ${stdout}${stderr}`)));
+  });
+}
+
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 
 describe('from the CLI issuer to a 200, a 401 and a 403', () => {
   let issuer: RunningIssuer;
-  let app: LoopbackServer;
+  let app: { url: string; child: ChildProcessWithoutNullStreams };
   const workdir = mkdtempSync(join(tmpdir(), 'authkit-walkthrough-'));
+  const appDir = resolve('tmp', `walkthrough-${process.pid}`);
 
   before(async () => {
     issuer = await startIssuer([], workdir);
-    // the app of the walk-through, configured from the two printed env lines
-    const api = express();
-    api.get('/api/data', createExpressAuthMiddleware({ logtoUrl: issuer.logtoUrl, audience: issuer.audience }), requireScopes('read:data'), (req, res) => {
-      res.json({ userId: (req as unknown as { auth: { userId: string } }).auth.userId });
-    });
-    app = await serveOnLoopback(api);
+    app = await startGuideServer(issuer, appDir);
   });
   after(async () => {
-    await app?.close();
+    if (app) {
+      const stopped = new Promise((done) => app.child.once('exit', done));
+      app.child.kill('SIGTERM');
+      await stopped;
+    }
     if (issuer && issuer.child.exitCode === null) issuer.child.kill('SIGTERM');
     await issuer?.exited;
     rmSync(workdir, { recursive: true, force: true });
+    rmSync(appDir, { recursive: true, force: true });
   });
 
-  test('prints its logtoUrl on 127.0.0.1 and the env lines to use', () => {
+  test('prints its logtoUrl on 127.0.0.1 and the env lines, as the guide shows them', () => {
     assert.match(issuer.logtoUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(issuer.audience, 'https://api.example.test');
-    assert.match(issuer.output(), /keys in memory only/);
+    const shown = /It prints its address and the lines to give your app:\n\n```\n([\s\S]*?)```/.exec(GUIDE)?.[1];
+    assert.ok(shown, 'docs/testing.md does not show what the issuer prints');
+    const port = new URL(issuer.logtoUrl).port;
+    for (const line of shown.trim().split('\n')) assert.ok(issuer.output().includes(line.replaceAll(':3401', `:${port}`)), `the issuer does not print: ${line}`);
   });
 
   test('a token with the scope gets 200', async () => {

@@ -11,7 +11,7 @@ import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import { handleLogtoWebhook } from '../../lib/revocation/logto-webhook.ts';
 import { createBackchannelLogoutHandler } from '../../lib/adapters/revocation-handlers.ts';
 import { createTestIssuer, LOGTO_EVENTS, type TestIssuer } from '../../lib/testing/index.ts';
-import { CAPTURED_JWKS, CAPTURED_TOKENS, capturedWebhooks, readCapture, type CapturedTokenName } from '../helpers/logto-captures.ts';
+import { CAPTURED, CAPTURED_JWKS, CAPTURED_TOKENS, capturedJwksFetch, capturedWebhooks, readCapture, type CapturedTokenName } from '../helpers/logto-captures.ts';
 
 const ORG = 'guyifi88ghtb';
 
@@ -169,6 +169,12 @@ describe('the wrong tokens fail with the code a user would check', () => {
       assert.equal(error.status, 401);
       return true;
     });
+  });
+
+  test("a kit token claiming a real tenant's issuer is refused by that tenant's JWKS", async () => {
+    const issuer = await createTestIssuer({ logtoUrl: CAPTURED.logtoUrl, audience: CAPTURED.audience });
+    const token = await issuer.accessToken({ scope: 'read:data' });
+    await assert.rejects(verifyLogtoToken(token, { logtoUrl: CAPTURED.logtoUrl, audience: CAPTURED.audience, fetch: capturedJwksFetch() }), { code: 'KEY_NOT_FOUND', status: 401 });
   });
 
   test("a token of one issuer never verifies against another issuer's keys", async () => {
