@@ -151,7 +151,7 @@ export interface TestIssuer {
   wrongIssuerToken(options?: AccessTokenOptions): Promise<string>;
   /** Signed by a key this issuer never publishes, with a `kid` it does not know. */
   strangerToken(options?: AccessTokenOptions): Promise<string>;
-  /** What Logto issues when no resource is asked for: an opaque string, not a JWT. */
+  /** What Logto issues when no resource is asked for: an opaque string (43 base64url characters), not a JWT. */
   opaqueToken(): string;
 }
 
@@ -163,8 +163,6 @@ const WRONG_AUDIENCE = 'https://another-api.example.test';
 const WRONG_ISSUER = 'https://another-tenant.logto.test/oidc';
 // how far in the past an expired token ended, and how far ahead a not-yet-valid one starts
 const HOUR_SEC = 3600;
-/** Logto's opaque access tokens are 43 base64url characters. */
-const OPAQUE_TOKEN_LENGTH = 43;
 /** Logto's webhook signing keys are 32 alphanumeric characters. */
 const SIGNING_KEY_LENGTH = 32;
 
@@ -233,7 +231,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     machineClientId,
     webhookSigningKey,
     fetch: fetchStub,
-    options: { logtoUrl, audience, fetch: fetchStub },
+    options: Object.freeze({ logtoUrl, audience, fetch: fetchStub }),
     handle,
     jwks,
     requests,
@@ -282,7 +280,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     async webhook(event, subject) {
       return signWebhook(webhookBody(event, { now: now(), userId, applicationId: clientId }, subject), webhookSigningKey);
     },
-    expiredToken: (o = {}) => mintAccess({ expiresIn: ACCESS_TOKEN_TTL_SEC, ...o }, { ...user(o), iat: nowSec() - ACCESS_TOKEN_TTL_SEC - HOUR_SEC }),
+    // it ended an hour ago, whatever its lifetime
+    expiredToken: (o = {}) => mintAccess(o, { ...user(o), iat: nowSec() - HOUR_SEC - (o.expiresIn ?? ACCESS_TOKEN_TTL_SEC) }),
     notYetValidToken: (o = {}) => mintAccess({ ...o, claims: { nbf: nowSec() + HOUR_SEC, ...o.claims } }, user(o)),
     wrongAudienceToken: (o = {}) => mintAccess({ ...o, audience: WRONG_AUDIENCE }, user(o)),
     wrongIssuerToken: (o = {}) => mintAccess({ ...o, claims: { iss: WRONG_ISSUER, ...o.claims } }, user(o)),
@@ -290,7 +289,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       stranger ??= await generateSigningKey(keys[0]!.alg);
       return mintAccess(o, user(o), stranger);
     },
-    opaqueToken: () => randomOpaqueId().slice(0, OPAQUE_TOKEN_LENGTH),
+    opaqueToken: () => randomOpaqueId(),
   };
 
   async function logoutToken(o: LogoutTokenOptions): Promise<string> {
