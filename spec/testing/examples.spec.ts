@@ -86,6 +86,19 @@ describe('every example of docs/testing.md', () => {
   }
 });
 
+test('the TypeScript examples type-check as a user project would (strict, on their own)', async () => {
+  // a program of the examples alone: the repository's other dev types (another library's
+  // `req.auth`, say) are not in a user's project either
+  const config = join(ROOT, `tsconfig.examples-${process.pid}.json`);
+  writeFileSync(config, JSON.stringify({ extends: './tsconfig.json', include: ['examples/testing/**/*.ts'] }));
+  try {
+    const { code, output } = await run([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], ROOT);
+    assert.equal(code, 0, output);
+  } finally {
+    rmSync(config, { force: true });
+  }
+});
+
 test('docs/testing.md shows every example file whole, as the suite runs it', () => {
   const guide = readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8');
   for (const file of walk(EXAMPLES).filter((path) => !relative(EXAMPLES, path).startsWith('unguarded-'))) {
