@@ -112,6 +112,12 @@ describe('from the CLI issuer to a 200, a 401 and a 403', () => {
     assert.deepEqual(await response.json(), { userId: 'alice' });
   });
 
+  test('token finds the issuer through $LOGTO_URL, as the printed env line sets it', async () => {
+    const { stdout } = await run(process.execPath, [CLI, 'token', '--scope', 'read:data'], { env: { ...process.env, LOGTO_URL: issuer.logtoUrl } });
+    const response = await fetch(`${app.url}/api/data`, { headers: { authorization: `Bearer ${stdout.trim()}` } });
+    assert.equal(response.status, 200);
+  });
+
   test('no token gets 401 with a bare Bearer challenge', async () => {
     const response = await fetch(`${app.url}/api/data`);
     assert.equal(response.status, 401);
