@@ -99,6 +99,22 @@ test('the TypeScript examples type-check as a user project would (strict, on the
   }
 });
 
+test("the guide's first snippet runs as shown and gives alice", async () => {
+  const guide = readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8');
+  const snippet = /## In one test\n\n```ts\n([\s\S]*?)```/.exec(guide)?.[1];
+  assert.ok(snippet, 'docs/testing.md has no "In one test" snippet');
+  // inside the repository, so `logto-authkit` resolves to this package as from node_modules
+  const file = join(ROOT, `snippet-${process.pid}.ts`);
+  writeFileSync(file, `${snippet}\nif (auth.userId !== 'alice') throw new Error('not alice');\nconsole.log('snippet ok');\n`);
+  try {
+    const { code, output } = await run(['--import', 'tsx', file], ROOT);
+    assert.equal(code, 0, output);
+    assert.match(output, /snippet ok/);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
+
 test('docs/testing.md shows every example file whole, as the suite runs it', () => {
   const guide = readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8');
   for (const file of walk(EXAMPLES).filter((path) => !relative(EXAMPLES, path).startsWith('unguarded-'))) {
