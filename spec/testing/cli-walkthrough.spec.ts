@@ -6,7 +6,7 @@
 // answers loopback command-line clients only.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -94,6 +94,10 @@ describe('from the CLI issuer to a 200, a 401 and a 403', () => {
     await issuer?.exited;
     rmSync(workdir, { recursive: true, force: true });
     rmSync(appDir, { recursive: true, force: true });
+    // tmp/ itself only when nothing else is in it
+    try {
+      rmdirSync(resolve('tmp'));
+    } catch {}
   });
 
   test('prints its logtoUrl on 127.0.0.1 and the env lines, as the guide shows them', () => {
