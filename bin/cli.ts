@@ -34,12 +34,16 @@ import { inspectToken, renderInspect } from './inspect.ts';
 import { safe, terminalText, toJson } from './text.ts';
 import { DEFAULT_TOKEN_ENV, readToken } from './token-input.ts';
 import { renderRejected, renderVerified, runVerify, verifyOptions } from './verify.ts';
+import { runIssuer } from './issuer.ts';
+import { runToken } from './token.ts';
 
 const HELP = `logto-authkit ${version}: inspect and verify Logto access tokens
 
 Usage
   logto-authkit inspect [token] [--json]
   logto-authkit verify [token] --logto-url URL --audience AUD [options] [--json]
+  logto-authkit issuer [--port 3401]      a local Logto-shaped issuer (see issuer --help)
+  logto-authkit token [--scope S] ...     a token from that issuer (see token --help)
 
 The token: an argument, "-" for stdin, stdin when piped, $${DEFAULT_TOKEN_ENV}, or
 --token-env NAME. Prefer stdin or a variable: an argument lands in shell history.
@@ -75,6 +79,9 @@ ${EXIT_CODES.map((row) => `  ${String(row.exit).padStart(2)}  ${row.meaning}${ro
 async function main(argv: string[]): Promise<number> {
   let args: CliArgs | undefined;
   try {
+    // the local issuer and its tokens: commands of their own, with their own options
+    if (argv[0] === 'issuer') return await runIssuer(argv.slice(1), (text) => print(text));
+    if (argv[0] === 'token') return await runToken(argv.slice(1), (text) => print(text), process.env);
     args = parseCli(argv);
     if (args.help) return print(HELP.trimEnd());
     if (args.version) return print(version);

@@ -22,7 +22,7 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRIES = ['logto-authkit', 'logto-authkit/express', 'logto-authkit/next'];
+const ENTRIES = ['logto-authkit', 'logto-authkit/express', 'logto-authkit/next', 'logto-authkit/testing'];
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** Paths a published tarball must not hold: sources, tests, tooling, build leftovers. */
 const FORBIDDEN = [/^(lib|spec|bench|bin|scripts|fixtures|examples|node_modules|\.ci)\//, /(?<!\.d)\.(ts|mts|cts)$/, /(^|\/)\.[^/]+$/, /\.tgz$/];
@@ -180,6 +180,10 @@ expect(next.withAuth === root.withAuth && next.verifyNextAuth === root.verifyNex
 expect(fastify.createFastifyAuthHook === root.createFastifyAuthHook && fastify.fastifyLogtoAuth === root.fastifyLogtoAuth, 'logto-authkit/fastify is another copy of the hook');
 const error = await root.verifyLogtoToken('not-a-jwt', { logtoUrl: 'http://127.0.0.1:9', audience: 'https://api.example.com' }).then(() => undefined, (e) => e);
 expect(error instanceof root.AuthError && error.code === 'TOKEN_MALFORMED' && error.status === 401, 'a malformed token did not fail with TOKEN_MALFORMED 401');
+const testing = ${load('logto-authkit/testing')};
+const issuer = await testing.createTestIssuer();
+const minted = await root.verifyLogtoToken(await issuer.accessToken({ scope: 'read:data' }), { ...issuer.options, requiredScope: 'read:data' });
+expect(minted.userId === issuer.userId, 'logto-authkit/testing: a token it minted did not verify through its fetch');
 console.log('loaded ' + Object.keys(root).length + ' root exports; a malformed token fails with ' + error.code + ' ' + error.status);
 `;
   writeFileSync(join(project, 'esm.mjs'), body((entry) => `await import('${entry}')`));
@@ -192,6 +196,7 @@ import { verifyAuth, verifyLogtoToken, AuthError, isAuthError, type AuthContext,
 import { createExpressAuthMiddleware } from 'logto-authkit/express';
 import { verifyNextAuth, withAuth, type NextAuthResult } from 'logto-authkit/next';
 import { createFastifyAuthHook, fastifyLogtoAuth, type FastifyAuthHook } from 'logto-authkit/fastify';
+import { createTestIssuer, type TestIssuer } from 'logto-authkit/testing';
 
 const options: VerifyAuthOptions = { logtoUrl: 'https://tenant.logto.app', audience: ['https://api.example.com'], requiredScope: 'read:data' };
 const code: AuthErrorCode = 'TOKEN_EXPIRED';
@@ -218,7 +223,9 @@ export async function check(request: Request): Promise<Response> {
   if (result.success) void result.auth.isAuthenticated;
   else { const status: number = result.status; void status; }
   const handler = withAuth(async (_request, context) => Response.json({ userId: context.userId }), options);
-  void [code, wrong, incomplete, userId, fromRequest];
+  const issuer: TestIssuer = await createTestIssuer({ algorithm: 'ES384' });
+  const minted: AuthContext = await verifyLogtoToken(await issuer.accessToken({ scope: ['read:data'] }), { ...issuer.options, requiredScope: 'read:data' });
+  void [code, wrong, incomplete, userId, fromRequest, minted];
   return handler(request, {});
 }
 `;

@@ -37,6 +37,8 @@ const RANK: Record<string, number> = {
   verify: 7,
   adapters: 8,
   index: 9,
+  // logto-authkit/testing: its own entry, above everything, imported by nothing in lib
+  testing: 10,
 };
 const roomOf = (name: string) => (name.includes('/') ? name.slice(0, name.indexOf('/')) : name);
 
