@@ -287,10 +287,13 @@ describe('admission', () => {
   });
 });
 
+// what verify.ts stores beside a token: the context built from its claims
+const entryContext = () => ({ userId: 'user_123', isAuthenticated: true, payload: { sub: 'user_123', exp: 1 } });
+
 describe('memory bound', () => {
   test(`holds at most ${TOKEN_CACHE_MAX_ENTRIES} entries however many distinct tokens pass`, () => {
     const scope = {};
-    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES * 3; i++) rememberVerified(scope, `token-${i}`, { exp: 1 }, {});
+    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES * 3; i++) rememberVerified(scope, `token-${i}`, entryContext(), {});
     assert.equal(tokenCacheUsage().entries, TOKEN_CACHE_MAX_ENTRIES);
     assert.ok(findVerified(scope, `token-${TOKEN_CACHE_MAX_ENTRIES * 3 - 1}`));
     assert.equal(findVerified(scope, 'token-0'), undefined);
@@ -299,7 +302,7 @@ describe('memory bound', () => {
   test(`holds at most ${TOKEN_CACHE_MAX_CHARS} token characters when tokens are large`, () => {
     const scope = {};
     const large = 'x'.repeat(8191);
-    for (let i = 0; i < 1000; i++) rememberVerified(scope, `${large}${i % 10}-${i}`, { exp: 1 }, {});
+    for (let i = 0; i < 1000; i++) rememberVerified(scope, `${large}${i % 10}-${i}`, entryContext(), {});
     const usage = tokenCacheUsage();
     assert.ok(usage.chars <= TOKEN_CACHE_MAX_CHARS, `${usage.chars} chars`);
     assert.ok(usage.entries <= Math.floor(TOKEN_CACHE_MAX_CHARS / 8192) + 1, `${usage.entries} entries`);
@@ -307,9 +310,9 @@ describe('memory bound', () => {
 
   test('spares a token served since the last sweep when making room (second chance)', () => {
     const scope = {};
-    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES; i++) rememberVerified(scope, `token-${i}`, { exp: 1 }, {});
+    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES; i++) rememberVerified(scope, `token-${i}`, entryContext(), {});
     assert.ok(findVerified(scope, 'token-0'));
-    rememberVerified(scope, 'newcomer', { exp: 1 }, {});
+    rememberVerified(scope, 'newcomer', entryContext(), {});
     assert.ok(findVerified(scope, 'token-0'), 'the served token stays');
     assert.equal(findVerified(scope, 'token-1'), undefined, 'the oldest unserved token made room');
     assert.equal(tokenCacheUsage().entries, TOKEN_CACHE_MAX_ENTRIES);
