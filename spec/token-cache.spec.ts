@@ -266,6 +266,53 @@ describe('the payload handed out', () => {
   });
 });
 
+describe('the context handed out on a hit', () => {
+  test('carries what the verification derived (organization, actor), in a context and payload of its own, everything under them frozen', async () => {
+    const opts = options();
+    const act = { sub: 'admin_1', client_id: 'console' };
+    const jwt = await token({ claims: { organization_id: 'org_1', act } });
+    await remembered(jwt, opts);
+    const before = verifyCalls;
+    const first = await verifyLogtoToken(jwt, opts);
+    const second = await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, before, 'both are cache hits');
+    for (const auth of [first, second]) {
+      assert.equal(auth.userId, 'user_123');
+      assert.equal(auth.organizationId, 'org_1');
+      assert.deepEqual(auth.actor, act);
+      assert.equal(auth.actor, auth.payload!.act, 'the actor is the payload\'s act claim');
+    }
+    assert.notEqual(second, first);
+    assert.notEqual(second.payload, first.payload);
+    // a caller may change its own context and payload, never what the next caller reads
+    first.organizationId = 'org_other';
+    first.userId = 'someone';
+    (first.payload as Record<string, unknown>).organization_id = 'org_other';
+    assert.throws(() => ((first.actor as Record<string, unknown>).sub = 'root'), TypeError);
+    const third = await verifyLogtoToken(jwt, opts);
+    assert.equal(third.organizationId, 'org_1');
+    assert.equal(third.userId, 'user_123');
+    assert.equal(third.payload!.organization_id, 'org_1');
+    assert.deepEqual(third.actor, act);
+  });
+
+  test('is never one remembered for another token whose signature ends the same', () => {
+    const scope = {};
+    const tail = 'SameSignatureTail_0123456789';
+    const a = `eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.aaaa${tail}`;
+    const b = `eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiIn0.bbbb${tail}`;
+    const contextA = { userId: 'a', isAuthenticated: true, payload: { sub: 'a', exp: 1 } };
+    const contextB = { userId: 'b', isAuthenticated: true, payload: { sub: 'b', exp: 1 } };
+    rememberVerified(scope, a, contextA, {});
+    assert.equal(findVerified(scope, b), undefined, 'b was never remembered');
+    rememberVerified(scope, b, contextB, {});
+    assert.equal(findVerified(scope, b)?.context.userId, 'b');
+    // the later one took the slot: a is verified again rather than answered as b
+    assert.equal(findVerified(scope, a), undefined);
+    assert.equal(tokenCacheUsage().entries, 1);
+  });
+});
+
 describe('admission', () => {
   test('only notes a token seen once, so a stream of distinct tokens does not push out one that comes back', async () => {
     const opts = options();
