@@ -5,6 +5,7 @@
 // its spread over the slices (a ratio above 1 is a slowdown).
 //   npm run bench:compare                 # against HEAD~1
 //   npm run bench:compare -- 46244be      # against any ref
+//   npm run bench:compare -- ../other     # against a folder holding a package.json and a built dist/
 // The ref is exported with `git archive` into .bench-compare/<commit>/ (kept, so
 // a second run does not build again) and built there with its own build.mjs and
 // this tree's node_modules. Old builds may lack an entry point or an adapter:
@@ -30,8 +31,9 @@ interface Build {
   entry: (subpath: string) => Promise<Record<string, any> | undefined>;
 }
 
-/** Exports `ref` into .bench-compare/<commit>/ and builds it there (once per commit). */
+/** Exports `ref` into .bench-compare/<commit>/ and builds it there (once per commit); a folder with a built dist/ is taken as it is. */
 function buildRef(ref: string): string {
+  if (existsSync(join(ref, 'dist', 'index.js')) && existsSync(join(ref, 'package.json'))) return resolve(ref);
   const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
   const dir = join(ROOT, '.bench-compare', commit);
   if (existsSync(join(dir, 'dist', '.stamp'))) return dir;
@@ -100,7 +102,9 @@ function summary({ ratios, costs }: { ratios: number[]; costs: [number[], number
 
 async function main(): Promise<void> {
   const ref = process.argv[2] ?? process.env.COMPARE_REF ?? 'HEAD~1';
-  const builds: [Build, Build] = [loader(ROOT, 'this tree'), loader(buildRef(ref), ref)];
+  // COMPARE_NEW: another ref or folder in place of this tree (to price one step between two builds)
+  const newer = process.env.COMPARE_NEW;
+  const builds: [Build, Build] = [newer ? loader(buildRef(newer), newer) : loader(ROOT, 'this tree'), loader(buildRef(ref), ref)];
   const [index0, index1] = await Promise.all(builds.map((b) => b.entry('.')));
 
   const key = await makeKey('ES384', 'compare-es384');
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
   const o1 = options();
   const http = await startHttp(builds, [o0, o1]);
 
-  console.log(`# bench:compare  new = this tree, old = ${ref}; ratio = new cost / old cost (below 1: faster)`);
+  console.log(`# bench:compare  new = ${builds[0].label}, old = ${ref}; ratio = new cost / old cost (below 1: faster)`);
   console.log(`${await machine()}`);
   console.log(`ES384, default options { logtoUrl, audience }, ${SLICES} interleaved slices of ${SLICE_MS} ms per build\n`);
   const rows: [string, [Op, Op] | undefined, number][] = [
