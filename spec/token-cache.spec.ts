@@ -296,6 +296,26 @@ describe('the context handed out on a hit', () => {
     assert.deepEqual(third.actor, act);
   });
 
+  test('is the one built when the token was verified: a hit does not build it again', async () => {
+    const opts = options();
+    const jwt = await token();
+    await remembered(jwt, opts);
+    // contextOf reads organization_id, which this token lacks, so the read falls
+    // through to Object.prototype: a getter there counts every context built
+    let built = 0;
+    Object.defineProperty(Object.prototype, 'organization_id', { configurable: true, get: () => void built++ });
+    try {
+      const auth = await verifyLogtoToken(jwt, opts);
+      await verifyLogtoToken(jwt, opts);
+      assert.equal(auth.userId, 'user_123');
+      assert.equal(built, 0, 'no context was built on a hit');
+      await verifyLogtoToken(await token({ claims: { jti: 'another' } }), opts);
+      assert.ok(built > 0, 'a verification builds one (the counter works)');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).organization_id;
+    }
+  });
+
   test('is never one remembered for another token whose signature ends the same', () => {
     const scope = {};
     const tail = 'SameSignatureTail_0123456789';
