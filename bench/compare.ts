@@ -34,7 +34,12 @@ interface Build {
 /** Exports `ref` into .bench-compare/<commit>/ and builds it there (once per commit); a folder with a built dist/ is taken as it is. */
 function buildRef(ref: string): string {
   if (existsSync(join(ref, 'dist', 'index.js')) && existsSync(join(ref, 'package.json'))) return resolve(ref);
-  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  let commit: string;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`bench:compare: "${ref}" is neither a git ref of this repository nor a folder with a built dist/`);
+  }
   const dir = join(ROOT, '.bench-compare', commit);
   if (existsSync(join(dir, 'dist', '.stamp'))) return dir;
   rmSync(dir, { recursive: true, force: true });
