@@ -20,7 +20,7 @@ import { makeKey, mint } from '../spec/helpers/keys.ts';
 import { startJwksServer } from '../spec/helpers/jwks-server.ts';
 import { AUDIENCE, machine, REPEAT_TOKENS, UNIQUE_TOKENS } from './fixtures.ts';
 
-const SLICES = Number(process.env.COMPARE_SLICES ?? 12);
+const SLICES = Number(process.env.COMPARE_SLICES ?? 20);
 const SLICE_MS = Number(process.env.COMPARE_SLICE_MS ?? 150);
 const ROOT = resolve(import.meta.dirname, '..');
 
