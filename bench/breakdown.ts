@@ -15,6 +15,7 @@ import { verifyAuth, verifyLogtoToken, createRevocationList, memoryStore, checkR
 import { parseCompact, verifySignature } from '../dist/jose/jws.js';
 import { decodeBase64url, decodeUtf8, encodeUtf8 } from '../dist/jose/base64url.js';
 import { checkClaims } from '../dist/jose/claims.js';
+import { contextOf } from '../dist/context.js';
 import { findKey } from '../dist/keys/jwks-cache.js';
 import { resolveOptions } from '../dist/options.js';
 import { rememberVerified, seenBefore } from '../dist/token-cache.js';
@@ -100,7 +101,7 @@ export async function breakdown(fx: Fixtures, alg: BenchAlgorithm): Promise<{ st
   // the doorkeeper's note for a token seen once, then an insert (with eviction once full) into a scratch table
   const scratch = {};
   const note = usSync((i) => seenBefore(`${tokens[i % n]!}${i}`), SYNC_CALLS / 10);
-  const insert = usSync((i) => rememberVerified(scratch, `${tokens[i % n]!}${i}`, { ...parsed[i % n]!.payload }, key.cachedKey), SYNC_CALLS / 10);
+  const insert = usSync((i) => rememberVerified(scratch, `${tokens[i % n]!}${i}`, contextOf({ ...parsed[i % n]!.payload }), key.cachedKey), SYNC_CALLS / 10);
   // crypto-bound figures interleave, so a burst of load hits all of them alike
   let limit = Infinity;
   let least = Infinity;

@@ -11,6 +11,7 @@
  * survive the removal of their key (https://github.com/nearform/fast-jwt/issues/5).
  * @module
  */
+import type { AuthContext } from './context.js';
 
 /** Most tokens remembered at once, over all options objects (fast-jwt's default size too). */
 export const TOKEN_CACHE_MAX_ENTRIES = 1000;
@@ -24,15 +25,19 @@ export const TOKEN_CACHE_MAX_CHARS = 1024 * 1024;
 
 /** A token that passed every check, as `verify.ts` stored it. */
 export interface VerifiedToken {
-  /** The verified claims; nested objects frozen, the top level copied for each caller by verify.ts. */
-  readonly payload: Readonly<Record<string, unknown>>;
+  /**
+   * The context built once from the verified claims (its `payload` among them):
+   * everything under it frozen, the context and its payload copied for each
+   * caller by verify.ts.
+   */
+  readonly context: Readonly<AuthContext>;
   /** Identity of the JWKS key that verified the signature. */
   readonly key: object;
 }
 
 interface Entry extends VerifiedToken {
   readonly token: string;
-  readonly table: Map<string, Entry>;
+  readonly table: Map<number, Entry>;
   /** Served since the clock hand last passed: spared once (second chance). */
   referenced: boolean;
   slot: number;
@@ -40,10 +45,11 @@ interface Entry extends VerifiedToken {
 
 // one table per resolved options object: a token verified under one audience,
 // issuer, scope or algorithm list is never served under another. A table is
-// keyed by the end of the token's signature (`keyOf`), and a hit is the whole
-// token compared equal: hashing a fresh 1 KB string for the Map cost a cache
-// hit more than everything else, and a compare is a memcmp.
-const tables = new WeakMap<object, Map<string, Entry>>();
+// keyed by a number made of the end of the token's signature (`keyOf`), and a
+// hit is the whole token compared equal: hashing a fresh 1 KB string for the
+// Map cost a cache hit more than everything else, a compare is a memcmp, and a
+// small integer key costs neither a substring nor a string hash.
+const tables = new WeakMap<object, Map<number, Entry>>();
 // CLOCK (second chance): a ring of every entry; a hit only sets a flag, so
 // serving a hit costs no reordering, and the hand evicts what was not served lately
 const ring: (Entry | undefined)[] = new Array(TOKEN_CACHE_MAX_ENTRIES).fill(undefined);
@@ -79,12 +85,16 @@ export function findVerified(scope: object, token: string): VerifiedToken | unde
   return entry;
 }
 
-// The last NOTE_CHARS characters: the end of the signature, random bytes for
-// ECDSA and a function of the whole signing input for RSA and EdDSA, so two
-// tokens share it only by a 144-bit accident (then the later one replaces the
-// earlier, and a lookup still compares the whole token).
-function keyOf(token: string): string {
-  return token.slice(-NOTE_CHARS);
+// The last KEY_CHARS characters folded into a small integer (30 bits, a V8
+// Smi): the end of the signature, random bytes for ECDSA and a function of the
+// whole signing input for RSA and EdDSA. Two remembered tokens share a key by a
+// 1 in 2^30 accident: then the later one replaces the earlier (one cache miss),
+// and a lookup still compares the whole token, so no token is served for another.
+const KEY_CHARS = 8;
+function keyOf(token: string): number {
+  let key = 0;
+  for (let i = Math.max(0, token.length - KEY_CHARS); i < token.length; i++) key = (Math.imul(key, 31) + token.charCodeAt(i)) | 0;
+  return key & 0x3fffffff;
 }
 
 /** True when `token` is remembered under `scope`; unlike `findVerified`, not counted as served. */
@@ -93,17 +103,18 @@ export function isRemembered(scope: object, token: string): boolean {
 }
 
 /**
- * Remembers a verified token and returns its payload, nested objects now frozen
- * (later requests share them, so no request may change them for the next one).
+ * Remembers a verified token with the context built from it and returns the
+ * entry, everything under the context now frozen (later requests share it, so
+ * no request may change it for the next one; each gets its own top levels).
  * The oldest entries not served lately make room.
  */
-export function rememberVerified(scope: object, token: string, payload: Record<string, unknown>, key: object): Readonly<Record<string, unknown>> {
+export function rememberVerified(scope: object, token: string, context: AuthContext, key: object): VerifiedToken {
   let table = tables.get(scope);
   if (!table) tables.set(scope, (table = new Map()));
   const previous = table.get(keyOf(token));
   if (previous) forgetVerified(previous);
   const own = ownCopy(token);
-  const entry: Entry = { token: own, table, payload: freezeNested(payload), key, referenced: false, slot: -1 };
+  const entry: Entry = { token: own, table, context: freezeShared(context), key, referenced: false, slot: -1 };
   makeRoom(own.length);
   table.set(keyOf(own), entry);
   entry.slot = hand;
@@ -111,7 +122,7 @@ export function rememberVerified(scope: object, token: string, payload: Record<s
   hand = (hand + 1) % TOKEN_CACHE_MAX_ENTRIES;
   entries++;
   chars += own.length;
-  return entry.payload;
+  return entry;
 }
 
 /** Drops one remembered token (expired, or its key left the JWKS). */
@@ -161,19 +172,23 @@ function ownCopy(token: string): string {
   return (token + ' ').slice(0, -1);
 }
 
-// Callers get their own copy of the payload's top level (verify.ts), so only
-// what the copies share, the nested objects and arrays, is frozen. Iterative:
-// a hostile but validly signed payload may nest thousands deep.
-function freezeNested<T extends object>(root: T): T {
+// Callers get their own copy of the context and of its payload (verify.ts), so
+// only what the copies share, everything under those two, is frozen. The two
+// themselves stay unfrozen: a copy of a frozen object takes V8's slow path (it
+// cost a hit a sixth of its time). Iterative: a hostile but validly signed
+// payload may nest thousands deep.
+function freezeShared(context: AuthContext): AuthContext {
   const pending: object[] = [];
-  for (const key in root) {
-    const member = (root as Record<string, unknown>)[key];
-    if (typeof member === 'object' && member !== null) pending.push(member);
+  for (const root of [context, context.payload ?? {}]) {
+    for (const key in root) {
+      const member = (root as Record<string, unknown>)[key];
+      if (typeof member === 'object' && member !== null && member !== context.payload) pending.push(member);
+    }
   }
   for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
     if (Object.isFrozen(value)) continue;
     Object.freeze(value);
     for (const member of Object.values(value)) if (typeof member === 'object' && member !== null) pending.push(member);
   }
-  return root;
+  return context;
 }

@@ -226,8 +226,9 @@ async function verifyStages(token: string, options: ResolvedOptions): Promise<Au
   checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
   assertNotRevoked(jws.payload, options); // TOKEN_REVOKED, REVOCATION_UNAVAILABLE: in memory, no I/O
   if (options.onEvent) emit(options.onEvent, { type: 'verified', cached: false, sub: jws.payload.sub, alg });
-  const remember = options.tokenCache && seenBefore(token);
-  return contextOf(remember ? ownCopy(rememberVerified(options, token, jws.payload, key.cachedKey)) : jws.payload);
+  // the context is built once per verified token: a remembered one keeps it for every hit
+  const context = contextOf(jws.payload);
+  return options.tokenCache && seenBefore(token) ? ownCopy(rememberVerified(options, token, context, key.cachedKey).context) : context;
 }
 
 function assertAlgorithmAllowed(alg: string, options: ResolvedOptions): Algorithm {
@@ -246,10 +247,10 @@ function assertAlgorithmAllowed(alg: string, options: ResolvedOptions): Algorith
 function recallVerified(token: string, options: ResolvedOptions, now: number): AuthContext | undefined {
   const verified = findVerified(options, token);
   if (!verified) return undefined;
-  const payload = verified.payload as Record<string, unknown>;
+  const payload = verified.context.payload!;
   if (isKeyFresh(options, verified.key, now) && passesClaims(payload, options, now)) {
     assertNotRevoked(payload, options); // a revocation applies to a remembered token too
-    return contextOf(ownCopy(payload));
+    return ownCopy(verified.context);
   }
   forgetVerified(verified);
   return undefined;
@@ -260,7 +261,7 @@ function recallVerified(token: string, options: ResolvedOptions, now: number): A
 // checkClaims only the clock's part can answer otherwise than it did: that
 // part is run alone (claims.ts assertTimely), the issuer, audience,
 // organization and scope checks are not repeated.
-function passesClaims(payload: Record<string, unknown>, options: ResolvedOptions, now: number): boolean {
+function passesClaims(payload: JWTPayload, options: ResolvedOptions, now: number): boolean {
   try {
     assertTimely(payload, options.expected, now / 1000);
     return true;
@@ -269,10 +270,13 @@ function passesClaims(payload: Record<string, unknown>, options: ResolvedOptions
   }
 }
 
-// A payload the token cache keeps is shared by every request that hits it: each
-// gets its own top level, so what one request changes is not what the next one
-// reads (the nested values are frozen). A freshly parsed payload is the
-// caller's alone and needs no copy.
-function ownCopy(shared: Readonly<Record<string, unknown>>): JWTPayload {
-  return { ...shared };
+// A context the token cache keeps is shared by every request that hits it: each
+// gets its own context and its own payload, so what one request changes (or adds)
+// is not what the next one reads (everything under them is frozen). Two shallow
+// copies, whatever contextOf derives: a richer context costs a hit nothing more.
+// A freshly built context is the caller's alone and needs no copy.
+function ownCopy(shared: Readonly<AuthContext>): AuthContext {
+  const own = { ...shared };
+  own.payload = { ...shared.payload };
+  return own;
 }

@@ -103,6 +103,33 @@ describe('resolveOptions', () => {
     assert.deepEqual(after.expected.requiredScopes, ['admin']);
   });
 
+  test('resolves again when an array that replaced another changes in place', () => {
+    const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: 'a' };
+    resolveOptions(options);
+    const audience = ['a', 'b'];
+    options.audience = audience;
+    assert.deepEqual([...resolveOptions(options).expected.audiences], ['a', 'b']);
+    audience.pop();
+    assert.deepEqual([...resolveOptions(options).expected.audiences], ['a']);
+  });
+
+  test('sees an option served by a getter, own or inherited, change its answer', () => {
+    let guests = false;
+    const options = Object.create({ get allowGuest() { return guests; } }) as VerifyAuthOptions;
+    options.logtoUrl = 'https://t.example';
+    options.audience = 'a';
+    assert.equal(resolveOptions(options).allowGuest, false);
+    guests = true;
+    assert.equal(resolveOptions(options).allowGuest, true);
+  });
+
+  test('sees an option defined later as a non-enumerable property', () => {
+    const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: 'a' };
+    assert.equal(resolveOptions(options).expected.clockToleranceSec, 0);
+    Object.defineProperty(options, 'clockTolerance', { value: 30, enumerable: false });
+    assert.equal(resolveOptions(options).expected.clockToleranceSec, 30);
+  });
+
   test('resolves again when a header record changes in place', () => {
     const jwksRequestHeaders: Record<string, string> = { 'user-agent': 'a' };
     const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: 'a', jwksRequestHeaders };

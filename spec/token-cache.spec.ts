@@ -266,6 +266,73 @@ describe('the payload handed out', () => {
   });
 });
 
+describe('the context handed out on a hit', () => {
+  test('carries what the verification derived (organization, actor), in a context and payload of its own, everything under them frozen', async () => {
+    const opts = options();
+    const act = { sub: 'admin_1', client_id: 'console' };
+    const jwt = await token({ claims: { organization_id: 'org_1', act } });
+    await remembered(jwt, opts);
+    const before = verifyCalls;
+    const first = await verifyLogtoToken(jwt, opts);
+    const second = await verifyLogtoToken(jwt, opts);
+    assert.equal(verifyCalls, before, 'both are cache hits');
+    for (const auth of [first, second]) {
+      assert.equal(auth.userId, 'user_123');
+      assert.equal(auth.organizationId, 'org_1');
+      assert.deepEqual(auth.actor, act);
+      assert.equal(auth.actor, auth.payload!.act, 'the actor is the payload\'s act claim');
+    }
+    assert.notEqual(second, first);
+    assert.notEqual(second.payload, first.payload);
+    // a caller may change its own context and payload, never what the next caller reads
+    first.organizationId = 'org_other';
+    first.userId = 'someone';
+    (first.payload as Record<string, unknown>).organization_id = 'org_other';
+    assert.throws(() => ((first.actor as Record<string, unknown>).sub = 'root'), TypeError);
+    const third = await verifyLogtoToken(jwt, opts);
+    assert.equal(third.organizationId, 'org_1');
+    assert.equal(third.userId, 'user_123');
+    assert.equal(third.payload!.organization_id, 'org_1');
+    assert.deepEqual(third.actor, act);
+  });
+
+  test('is the one built when the token was verified: a hit does not build it again', async () => {
+    const opts = options();
+    const jwt = await token();
+    await remembered(jwt, opts);
+    // contextOf reads organization_id, which this token lacks, so the read falls
+    // through to Object.prototype: a getter there counts every context built
+    let built = 0;
+    Object.defineProperty(Object.prototype, 'organization_id', { configurable: true, get: () => void built++ });
+    try {
+      const auth = await verifyLogtoToken(jwt, opts);
+      await verifyLogtoToken(jwt, opts);
+      assert.equal(auth.userId, 'user_123');
+      assert.equal(built, 0, 'no context was built on a hit');
+      await verifyLogtoToken(await token({ claims: { jti: 'another' } }), opts);
+      assert.ok(built > 0, 'a verification builds one (the counter works)');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).organization_id;
+    }
+  });
+
+  test('is never one remembered for another token whose signature ends the same', () => {
+    const scope = {};
+    const tail = 'SameSignatureTail_0123456789';
+    const a = `eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.aaaa${tail}`;
+    const b = `eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiIn0.bbbb${tail}`;
+    const contextA = { userId: 'a', isAuthenticated: true, payload: { sub: 'a', exp: 1 } };
+    const contextB = { userId: 'b', isAuthenticated: true, payload: { sub: 'b', exp: 1 } };
+    rememberVerified(scope, a, contextA, {});
+    assert.equal(findVerified(scope, b), undefined, 'b was never remembered');
+    rememberVerified(scope, b, contextB, {});
+    assert.equal(findVerified(scope, b)?.context.userId, 'b');
+    // the later one took the slot: a is verified again rather than answered as b
+    assert.equal(findVerified(scope, a), undefined);
+    assert.equal(tokenCacheUsage().entries, 1);
+  });
+});
+
 describe('admission', () => {
   test('only notes a token seen once, so a stream of distinct tokens does not push out one that comes back', async () => {
     const opts = options();
@@ -287,10 +354,13 @@ describe('admission', () => {
   });
 });
 
+// what verify.ts stores beside a token: the context built from its claims
+const entryContext = () => ({ userId: 'user_123', isAuthenticated: true, payload: { sub: 'user_123', exp: 1 } });
+
 describe('memory bound', () => {
   test(`holds at most ${TOKEN_CACHE_MAX_ENTRIES} entries however many distinct tokens pass`, () => {
     const scope = {};
-    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES * 3; i++) rememberVerified(scope, `token-${i}`, { exp: 1 }, {});
+    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES * 3; i++) rememberVerified(scope, `token-${i}`, entryContext(), {});
     assert.equal(tokenCacheUsage().entries, TOKEN_CACHE_MAX_ENTRIES);
     assert.ok(findVerified(scope, `token-${TOKEN_CACHE_MAX_ENTRIES * 3 - 1}`));
     assert.equal(findVerified(scope, 'token-0'), undefined);
@@ -299,7 +369,7 @@ describe('memory bound', () => {
   test(`holds at most ${TOKEN_CACHE_MAX_CHARS} token characters when tokens are large`, () => {
     const scope = {};
     const large = 'x'.repeat(8191);
-    for (let i = 0; i < 1000; i++) rememberVerified(scope, `${large}${i % 10}-${i}`, { exp: 1 }, {});
+    for (let i = 0; i < 1000; i++) rememberVerified(scope, `${large}${i % 10}-${i}`, entryContext(), {});
     const usage = tokenCacheUsage();
     assert.ok(usage.chars <= TOKEN_CACHE_MAX_CHARS, `${usage.chars} chars`);
     assert.ok(usage.entries <= Math.floor(TOKEN_CACHE_MAX_CHARS / 8192) + 1, `${usage.entries} entries`);
@@ -307,9 +377,9 @@ describe('memory bound', () => {
 
   test('spares a token served since the last sweep when making room (second chance)', () => {
     const scope = {};
-    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES; i++) rememberVerified(scope, `token-${i}`, { exp: 1 }, {});
+    for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES; i++) rememberVerified(scope, `token-${i}`, entryContext(), {});
     assert.ok(findVerified(scope, 'token-0'));
-    rememberVerified(scope, 'newcomer', { exp: 1 }, {});
+    rememberVerified(scope, 'newcomer', entryContext(), {});
     assert.ok(findVerified(scope, 'token-0'), 'the served token stays');
     assert.equal(findVerified(scope, 'token-1'), undefined, 'the oldest unserved token made room');
     assert.equal(tokenCacheUsage().entries, TOKEN_CACHE_MAX_ENTRIES);
