@@ -82,7 +82,8 @@ describe('resolveOptions', () => {
 
   for (const key of Object.keys(CHANGED) as (keyof VerifyAuthOptions)[]) {
     test(`resolves again when ${key} is set or changed`, () => {
-      const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: 'a' };
+      // the audience lists the resource CHANGED.resourceMetadata names (a resource must be an audience)
+      const options: VerifyAuthOptions = { logtoUrl: 'https://t.example', audience: ['a', 'https://api.example.com'] };
       const before = resolveOptions(options);
       (options as unknown as Record<string, unknown>)[key] = CHANGED[key];
       const after = resolveOptions(options);
