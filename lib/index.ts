@@ -53,3 +53,5 @@ export type { LogtoWebhookEvent, LogtoWebhookOptions, WebhookRevocation, Webhook
 export { verifyLogoutToken } from './revocation/logout-token.js';
 export type { LogoutClaims } from './revocation/logout-token.js';
 export type { BackchannelLogoutOptions, LogoutRevocationTarget } from './revocation/backchannel-logout.js';
+export { resolveLogtoWebhook, WEBHOOK_MAX_AGE_MS, WEBHOOK_CLOCK_TOLERANCE_MS } from './revocation/logto-webhook.js';
+export type { ChangedRole, ChangedScope, EventResolvers, LogtoWebhookSettings } from './revocation/logto-webhook.js';
