@@ -89,6 +89,8 @@ export class RevokedSet {
   private readonly members = new Map<string, number>();
   // every token issued at or before this second is refused (a change whose users are not named); -1: none
   private allRevokedAt = -1;
+  // true while organizations, scopes or members hold an entry: one field read on the hot path otherwise
+  private byEvent = false;
 
   /** `keepSec`: the longest token lifetime accepted plus `toleranceSec` (the clock tolerance that lets a token live past `exp`). */
   constructor(
@@ -107,6 +109,7 @@ export class RevokedSet {
     } else if (at + this.keepSec > nowSec) {
       const map = this.byIssueTime(by);
       if (!(map.get(id)! >= at)) map.set(id, at);
+      if (by === 'org' || by === 'scope' || by === 'member') this.byEvent = true;
     }
   }
 
@@ -143,6 +146,11 @@ export class RevokedSet {
       const sid = payload.sid;
       if (typeof sid === 'string' && this.sessions.has(sid)) return 'sid';
     }
+    // kept out of line: match stays small enough for V8 to inline on the cache-hit path
+    return this.byEvent ? this.matchByEvent(payload) : undefined;
+  }
+
+  private matchByEvent(payload: Readonly<Record<string, unknown>>): RevokedBy | undefined {
     if (this.organizations.size !== 0 || this.members.size !== 0) {
       const organization = organizationOf(payload);
       if (organization !== undefined) {
@@ -163,6 +171,7 @@ export class RevokedSet {
     if (this.allRevokedAt !== -1 && this.allRevokedAt + this.keepSec <= nowSec) this.allRevokedAt = -1;
     for (const [id, at] of this.users) if (at + this.keepSec <= nowSec) this.users.delete(id);
     for (const map of [this.sessions, this.organizations, this.scopes, this.members]) for (const [id, at] of map) if (at + this.keepSec <= nowSec) map.delete(id);
+    this.byEvent = this.organizations.size !== 0 || this.scopes.size !== 0 || this.members.size !== 0;
     for (const [id, until] of this.tokens) if (until <= nowSec) this.tokens.delete(id);
   }
 
