@@ -6,7 +6,9 @@
  *
  * Logto signs the exact bytes it sends and retries failed deliveries with the
  * same body; it sends no delivery id and no timestamp header, so a delivery is
- * recognised by the SHA-256 of its body (set-if-absent in the store).
+ * recognised by the SHA-256 of its body, remembered only once applied
+ * (`applied-once.ts`), and bounded in time by its signed `createdAt`. What each
+ * event revokes is `logto-events.ts`.
  * @see https://docs.logto.io/developers/webhooks/secure-webhooks
  * @see https://docs.logto.io/developers/webhooks/webhooks-events
  * @module
@@ -102,7 +104,6 @@ export function parseLogtoWebhookEvent(body: Uint8Array): LogtoWebhookEvent | un
   if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { event?: unknown }).event !== 'string') return undefined;
   return value as LogtoWebhookEvent;
 }
-
 
 /** Settings checked and resolved once, when a handler is made. */
 export interface LogtoWebhookSettings extends EventResolvers {
