@@ -26,9 +26,11 @@ export type AuthEvent =
   /** With nothing usable cached, a fetch failed: the JWKS is not asked again for `retryInMs` (what `Retry-After` says); `failures` in a row. */
   | { type: 'jwks-backoff'; jwksUri: string; retryInMs: number; failures: number }
   /** A verified token was refused because it, its user or its session was revoked. */
-  | { type: 'token-revoked'; by: 'jti' | 'sub' | 'sid' | 'all'; sub: string | undefined }
+  | { type: 'token-revoked'; by: 'jti' | 'sub' | 'sid' | 'all' | 'org' | 'scope' | 'member'; sub: string | undefined }
   /** The shared store could not be read or written; the last known state keeps applying. */
-  | { type: 'store-error'; operation: string; error: string };
+  | { type: 'store-error'; operation: string; error: string }
+  /** A webhook or back-channel logout request failed inside (a store or revocation call threw) and was answered 500, or its body could not be read (`status` 400). */
+  | { type: 'handler-error'; handler: 'logto-webhook' | 'backchannel-logout'; status: 400 | 500; error: string };
 
 /** Where in the pipeline a request was refused. */
 export type RejectionStage = 'request' | 'cross-origin' | 'token' | 'keys' | 'signature' | 'claims' | 'revocation' | 'guard';

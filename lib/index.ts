@@ -55,3 +55,5 @@ export type { LogoutClaims } from './revocation/logout-token.js';
 export type { BackchannelLogoutOptions, LogoutRevocationTarget } from './revocation/backchannel-logout.js';
 export { createMcpTokenVerifier, requireToolScopes, toolScopeError, toolScopeResponse, authInfoFor } from './adapters/mcp.js';
 export type { McpAuthInfo, McpSdkErrors, McpTokenVerifier, ToolScopes, ScopeHolder, ToolScopesRequestLike, ToolScopesResponseLike } from './adapters/mcp.js';
+export { resolveLogtoWebhook, WEBHOOK_MAX_AGE_MS, WEBHOOK_CLOCK_TOLERANCE_MS } from './revocation/logto-webhook.js';
+export type { ChangedRole, ChangedScope, EventResolvers, LogtoWebhookSettings } from './revocation/logto-webhook.js';

@@ -116,11 +116,11 @@ export interface VerifyAuthOptions {
  */
 export interface RevocationCheck {
   /**
-   * Why verified claims are refused now: `jti`, `sub` or `sid` when revoked,
+   * Why verified claims are refused now: `jti`, `sub`, `sid`, `all`, `org`, `scope` or `member` when revoked,
    * `unavailable` when the list fails closed; `undefined` when they pass.
    * Synchronous, no I/O.
    */
-  check(payload: Readonly<Record<string, unknown>>): 'jti' | 'sub' | 'sid' | 'all' | 'unavailable' | undefined;
+  check(payload: Readonly<Record<string, unknown>>): 'jti' | 'sub' | 'sid' | 'all' | 'org' | 'scope' | 'member' | 'unavailable' | undefined;
 }
 
 /** The parts of the RFC 9728 §2 document an app chooses; `authorization_servers` is always the issuer. */

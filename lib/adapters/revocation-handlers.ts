@@ -4,11 +4,17 @@
  * `c.req.raw`, Workers, Deno, Bun) and one Node handler (Express, `node:http`,
  * Fastify's `request.raw` with the body left unparsed) per endpoint; both
  * read the RAW body, because the webhook signature covers the exact bytes.
+ * No handler ever rejects: a body that cannot be read (an aborted upload) is
+ * a 400 or a closed connection, any other failure a 500 with
+ * `Cache-Control: no-store` and a `handler-error` event, so Express 4 and bare
+ * `node:http`, which ignore a returned promise, never see an unhandled
+ * rejection. A 500 leaves the delivery unapplied: the sender's retry applies it.
  * @module
  */
 import { collectBytes, fromReader } from '../bytes.js';
+import { emit, type AuthEvent } from '../events.js';
 import { handleBackchannelLogout, resolveBackchannelLogout, type BackchannelLogoutOptions } from '../revocation/backchannel-logout.js';
-import { assertWebhookOptions, handleLogtoWebhook, LOGTO_SIGNATURE_HEADER, MAX_WEBHOOK_BYTES, type LogtoWebhookOptions, type WebhookAnswer } from '../revocation/logto-webhook.js';
+import { handleLogtoWebhook, LOGTO_SIGNATURE_HEADER, MAX_WEBHOOK_BYTES, resolveLogtoWebhook, type LogtoWebhookOptions } from '../revocation/logto-webhook.js';
 
 /** A Node request as far as the handlers read it: headers, and the body as a stream or as parsed by a body parser. */
 export interface NodeRequestLike {
@@ -23,7 +29,17 @@ export interface NodeResponseLike {
   statusCode: number;
   setHeader(name: string, value: string): unknown;
   end(body?: string): unknown;
+  /** Set once the answer started (Node, Express): nothing more is written then. */
+  headersSent?: boolean;
+  /** Closes the connection when no answer can be written. */
+  destroy?(): unknown;
 }
+
+type Handler = 'logto-webhook' | 'backchannel-logout';
+type OnEvent = ((event: AuthEvent) => void) | undefined;
+
+/** The body could not be read (the client aborted, the connection reset): not the handler's fault, a 400. */
+class BodyReadError extends Error {}
 
 /**
  * A Fetch handler for Logto webhook deliveries: `POST` only. Answers 200 once
@@ -32,13 +48,14 @@ export interface NodeResponseLike {
  * `TypeError` here.
  */
 export function createLogtoWebhookHandler(options: LogtoWebhookOptions): (request: Request) => Promise<Response> {
-  assertWebhookOptions(options);
-  const settings = { ...options };
+  const settings = resolveLogtoWebhook(options);
   return async function logtoWebhook(request) {
     if (request.method !== 'POST') return json({ status: 405, body: { error: 'method_not_allowed' } });
-    const body = await readFetchBody(request);
-    if (!body) return json({ status: 413, body: { error: 'payload_too_large' } });
-    return json(await handleLogtoWebhook(body, request.headers.get(LOGTO_SIGNATURE_HEADER), settings));
+    return fetchAnswer('logto-webhook', settings.onEvent, async () => {
+      const body = await readFetchBody(request);
+      if (!body) return { status: 413, body: { error: 'payload_too_large' } };
+      return handleLogtoWebhook(body, request.headers.get(LOGTO_SIGNATURE_HEADER), settings);
+    });
   };
 }
 
@@ -48,23 +65,57 @@ export function createLogtoWebhookHandler(options: LogtoWebhookOptions): (reques
  * body already parsed into an object is answered with a 500 that says so.
  */
 export function createNodeLogtoWebhookHandler(options: LogtoWebhookOptions): (req: NodeRequestLike, res: NodeResponseLike) => Promise<void> {
-  assertWebhookOptions(options);
-  const settings = { ...options };
+  const settings = resolveLogtoWebhook(options);
   return async function logtoWebhook(req, res) {
-    const body = await readNodeBody(req);
-    if (body === 'parsed') return send(res, 500, { error: 'body_already_parsed', message: 'mount the webhook route before express.json(), or with express.raw({ type: "application/json" }): the signature covers the raw bytes' });
-    if (!body) return send(res, 413, { error: 'payload_too_large' });
-    const signature = req.headers[LOGTO_SIGNATURE_HEADER];
-    const answer = await handleLogtoWebhook(body, Array.isArray(signature) ? undefined : signature, settings);
-    send(res, answer.status, answer.body);
+    await nodeAnswer(res, 'logto-webhook', settings.onEvent, async () => {
+      const body = await readNodeBody(req);
+      if (body === 'parsed') return { status: 500, body: { error: 'body_already_parsed', message: 'mount the webhook route before express.json(), or with express.raw({ type: "application/json" }): the signature covers the raw bytes' } };
+      if (!body) return { status: 413, body: { error: 'payload_too_large' } };
+      const signature = req.headers[LOGTO_SIGNATURE_HEADER];
+      return handleLogtoWebhook(body, Array.isArray(signature) ? undefined : signature, settings);
+    });
   };
 }
 
-function json(answer: { status: number; body: unknown }): Response {
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const INTERNAL_ERROR: Answer = { status: 500, body: { error: 'internal_error' } };
+const UNREADABLE_BODY: Answer = { status: 400, body: { error: 'invalid_request', error_description: 'the body could not be read' } };
+
+// the one place a handler's failure becomes an answer: 400 for an unreadable body, else 500, with an event
+async function settle(handler: Handler, onEvent: OnEvent, run: () => Promise<Answer>): Promise<Answer> {
+  try {
+    return await run();
+  } catch (error) {
+    const answer = error instanceof BodyReadError ? UNREADABLE_BODY : INTERNAL_ERROR;
+    emit(onEvent, { type: 'handler-error', handler, status: answer.status as 400 | 500, error: error instanceof Error ? error.message : String(error) });
+    return answer;
+  }
+}
+
+async function fetchAnswer(handler: Handler, onEvent: OnEvent, run: () => Promise<Answer>): Promise<Response> {
+  return json(await settle(handler, onEvent, run));
+}
+
+async function nodeAnswer(res: NodeResponseLike, handler: Handler, onEvent: OnEvent, run: () => Promise<Answer>): Promise<void> {
+  const answer = await settle(handler, onEvent, run);
+  try {
+    // a client that reset its connection has nobody to answer: close what is left
+    if (res.headersSent || (res as { destroyed?: boolean }).destroyed) return void res.destroy?.();
+    send(res, answer.status, answer.body);
+  } catch {
+    res.destroy?.();
+  }
+}
+
+function json(answer: Answer): Response {
   return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
 }
 
-function send(res: NodeResponseLike, status: number, body: WebhookAnswer['body'] | Record<string, string | boolean>): void {
+function send(res: NodeResponseLike, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('cache-control', 'no-store');
@@ -75,7 +126,12 @@ async function readFetchBody(request: Request): Promise<Uint8Array | undefined> 
   if (Number(request.headers.get('content-length')) > MAX_WEBHOOK_BYTES) return undefined;
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
-  const bytes = await collectBytes(fromReader(reader), MAX_WEBHOOK_BYTES);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await collectBytes(fromReader(reader), MAX_WEBHOOK_BYTES);
+  } catch (error) {
+    throw new BodyReadError(error instanceof Error ? error.message : 'the body could not be read');
+  }
   if (!bytes) void reader.cancel().catch(() => {});
   return bytes;
 }
@@ -87,11 +143,16 @@ async function readNodeBody(req: NodeRequestLike): Promise<Uint8Array | 'parsed'
   if (req.body !== undefined && req.body !== null && !(typeof req.body === 'object' && Object.keys(req.body).length === 0)) return 'parsed';
   if (typeof req[Symbol.asyncIterator] !== 'function') return 'parsed';
   const chunks = (req as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
-  return collectBytes(async () => {
-    const { done, value } = await chunks.next();
-    if (done) return undefined;
-    return typeof value === 'string' ? new TextEncoder().encode(value) : value;
-  }, MAX_WEBHOOK_BYTES);
+  try {
+    return await collectBytes(async () => {
+      const { done, value } = await chunks.next();
+      if (done) return undefined;
+      return typeof value === 'string' ? new TextEncoder().encode(value) : value;
+    }, MAX_WEBHOOK_BYTES);
+  } catch (error) {
+    // Node's "aborted": half a body, then a reset
+    throw new BodyReadError(error instanceof Error ? error.message : 'the body could not be read');
+  }
 }
 
 /**
@@ -104,9 +165,11 @@ export function createBackchannelLogoutHandler(options: BackchannelLogoutOptions
   const settings = resolveBackchannelLogout(options);
   return async function backchannelLogout(request) {
     if (request.method !== 'POST') return json({ status: 405, body: { error: 'method_not_allowed' } });
-    const body = await readFetchBody(request);
-    if (!body) return json({ status: 413, body: { error: 'payload_too_large' } });
-    return json(await handleBackchannelLogout(new TextDecoder().decode(body), request.headers.get('content-type'), settings));
+    return fetchAnswer('backchannel-logout', settings.onEvent, async () => {
+      const body = await readFetchBody(request);
+      if (!body) return { status: 413, body: { error: 'payload_too_large' } };
+      return handleBackchannelLogout(new TextDecoder().decode(body), request.headers.get('content-type'), settings);
+    });
   };
 }
 
@@ -117,18 +180,19 @@ export function createBackchannelLogoutHandler(options: BackchannelLogoutOptions
 export function createNodeBackchannelLogoutHandler(options: BackchannelLogoutOptions): (req: NodeRequestLike, res: NodeResponseLike) => Promise<void> {
   const settings = resolveBackchannelLogout(options);
   return async function backchannelLogout(req, res) {
-    const contentType = req.headers['content-type'];
-    const parsed = req.body as { logout_token?: unknown } | undefined;
-    let form: string;
-    if (parsed && typeof parsed === 'object' && !(parsed instanceof Uint8Array) && 'logout_token' in parsed) {
-      form = new URLSearchParams(Array.isArray(parsed.logout_token) ? parsed.logout_token.map((token) => ['logout_token', String(token)]) : [['logout_token', String(parsed.logout_token)]]).toString();
-    } else {
-      const body = await readNodeBody(req);
-      if (body === 'parsed') return send(res, 400, { error: 'invalid_request', error_description: 'no logout_token in the body' });
-      if (!body) return send(res, 413, { error: 'payload_too_large' });
-      form = new TextDecoder().decode(body);
-    }
-    const answer = await handleBackchannelLogout(form, Array.isArray(contentType) ? contentType[0] : contentType, settings);
-    send(res, answer.status, answer.body as Record<string, string>);
+    await nodeAnswer(res, 'backchannel-logout', settings.onEvent, async () => {
+      const contentType = req.headers['content-type'];
+      const parsed = req.body as { logout_token?: unknown } | undefined;
+      let form: string;
+      if (parsed && typeof parsed === 'object' && !(parsed instanceof Uint8Array) && 'logout_token' in parsed) {
+        form = new URLSearchParams(Array.isArray(parsed.logout_token) ? parsed.logout_token.map((token) => ['logout_token', String(token)]) : [['logout_token', String(parsed.logout_token)]]).toString();
+      } else {
+        const body = await readNodeBody(req);
+        if (body === 'parsed') return { status: 400, body: { error: 'invalid_request', error_description: 'no logout_token in the body' } };
+        if (!body) return { status: 413, body: { error: 'payload_too_large' } };
+        form = new TextDecoder().decode(body);
+      }
+      return handleBackchannelLogout(form, Array.isArray(contentType) ? contentType[0] : contentType, settings);
+    });
   };
 }

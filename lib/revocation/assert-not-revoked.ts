@@ -16,6 +16,9 @@ const MESSAGES = Object.freeze({
   sub: "the token was issued before its user's tokens were revoked",
   sid: 'the session of the token was revoked',
   all: 'the token was issued before every token of the tenant was revoked (a permission change)',
+  org: 'the token was issued before the tokens of its organization were revoked',
+  scope: 'the token was issued before the tokens carrying one of its scopes were revoked',
+  member: "the token was issued before its user's membership of its organization was revoked",
 });
 
 /**

@@ -6,76 +6,66 @@
  *
  * Logto signs the exact bytes it sends and retries failed deliveries with the
  * same body; it sends no delivery id and no timestamp header, so a delivery is
- * recognised by the SHA-256 of its body (set-if-absent in the store).
+ * recognised by the SHA-256 of its body, remembered only once applied
+ * (`applied-once.ts`), and bounded in time by its signed `createdAt`. What each
+ * event revokes is `logto-events.ts`.
  * @see https://docs.logto.io/developers/webhooks/secure-webhooks
  * @see https://docs.logto.io/developers/webhooks/webhooks-events
  * @module
  */
-import type { Store } from '../stores/store.js';
+import type { AuthEvent } from '../events.js';
+import { applyOnce, assertAppliedStore, localAppliedStore, type AppliedStore } from './applied-once.js';
+import { revocationsFor, type EventResolvers, type LogtoWebhookEvent, type WebhookRevocation } from './logto-events.js';
+
+export { revocationsFor } from './logto-events.js';
+export type { ChangedRole, ChangedScope, EventResolvers, LogtoWebhookEvent, WebhookRevocation } from './logto-events.js';
 
 /** The header Logto puts the signature in. */
 export const LOGTO_SIGNATURE_HEADER = 'logto-signature-sha-256';
 /** Largest delivery body read, in bytes; Logto's payloads are a few KB. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
-/** How long a delivery's body hash is remembered against retries (Logto retries within minutes). */
-export const WEBHOOK_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
-
-/** The fields of a Logto webhook delivery that revocation reads; the rest is kept as sent. */
-export interface LogtoWebhookEvent {
-  hookId?: string;
-  /** e.g. `User.Deleted`, `User.SuspensionStatus.Updated`, `Role.Scopes.Updated`. */
-  event: string;
-  createdAt?: string;
-  /** Data-mutation events: the route parameters of the Management API call (`userId`, `id`). */
-  params?: Record<string, unknown>;
-  /** Data-mutation events: the Management API route that changed the data, e.g. `/users/:userId/roles`. */
-  matchedRoute?: string;
-  /** Data-mutation events: the entity after the change (a user, a role, an organization). */
-  data?: unknown;
-  /** User-flow events: the user. */
-  userId?: string;
-  [field: string]: unknown;
-}
-
-/** One revocation a webhook asks for. */
-export type WebhookRevocation =
-  /** Every token of this user issued before now. */
-  | { kind: 'user'; sub: string; reason: string }
-  /** Every token issued before now: a change whose users the event does not name (a role's permissions). */
-  | { kind: 'all'; reason: string };
+/** Oldest signed `createdAt` accepted, in ms: a delivery older than this is refused as stale, so a captured body cannot be replayed once its dedupe mark has expired. */
+export const WEBHOOK_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/** How far in the future a signed `createdAt` may be, in ms (clock skew between Logto and the app). */
+export const WEBHOOK_CLOCK_TOLERANCE_MS = 60_000;
+/** How long an applied delivery's body hash is remembered: past it the delivery is stale anyway. */
+export const WEBHOOK_DEDUPE_TTL_MS = WEBHOOK_MAX_AGE_MS + WEBHOOK_CLOCK_TOLERANCE_MS;
 
 /** What the webhook handler revokes through: the app's revocation list. */
 export interface RevocationTarget {
   revokeUser(sub: string): unknown;
-  /** Revokes every token issued before now; needed for `broadChanges: 'revoke-all'`. */
+  /** Needed for `broadChanges: 'narrow'` (the default). */
+  revokeMembership?(organizationId: string, sub: string): unknown;
+  /** Needed for `broadChanges: 'narrow'` (the default). */
+  revokeOrganization?(organizationId: string): unknown;
+  /** Needed for `broadChanges: 'narrow'` (the default). */
+  revokeScope?(name: string): unknown;
+  /** Needed for `broadChanges: 'revoke-all'`. */
   revokeAll?(): unknown;
 }
 
 /** How the webhook handler is set up. */
-export interface LogtoWebhookOptions {
+export interface LogtoWebhookOptions extends EventResolvers {
   /** The webhook's signing key, from the Logto Console. Required. */
   signingKey: string;
   /** Where revocations go (a revocation list). Required. */
   revocation: RevocationTarget;
   /**
-   * Remembers delivered bodies (by SHA-256) with set-if-absent, so a retried
-   * delivery is acknowledged and not applied twice. Use the fleet's shared
-   * store so any instance can receive the retry. Default: an in-process store.
+   * Remembers applied deliveries (by the SHA-256 of the body) so a retried
+   * delivery is acknowledged and not applied twice; a delivery is remembered
+   * only once its revocations are applied. Needs atomic set-if-absent (Redis,
+   * Upstash, memory; Cloudflare KV is refused). Use the fleet's shared store
+   * so any instance can receive the retry. Default: an in-process store.
    */
-  store?: Pick<Store, 'setIfAbsent'>;
-  /**
-   * Events that change the permissions of users they do not name (a role's or
-   * an organization role's permissions changed, a role deleted): `revoke-all`
-   * revokes every token issued before now (clients fetch new tokens with the
-   * new permissions); `ignore` leaves them to expire. Default: `revoke-all`.
-   */
-  broadChanges?: 'revoke-all' | 'ignore';
+  store?: AppliedStore;
+  /** Hears `handler-error` events (a failed store or revocation call; the delivery was answered 500). Default: none. */
+  onEvent?: (event: AuthEvent) => void;
 }
 
-/** The answer to send: 200 applied (or a retry already applied), 400 malformed, 401 bad signature, 413 too large. */
+/** The answer to send: 200 applied (or a retry already applied), 400 malformed or stale, 401 bad signature, 413 too large. */
 export interface WebhookAnswer {
   status: 200 | 400 | 401 | 413;
-  body: { ok: true; revoked: number; duplicate: boolean } | { error: 'invalid_signature' | 'invalid_payload' | 'payload_too_large' };
+  body: { ok: true; revoked: number; duplicate: boolean } | { error: 'invalid_signature' | 'invalid_payload' | 'payload_too_large' | 'stale_delivery' };
 }
 
 /**
@@ -115,102 +105,94 @@ export function parseLogtoWebhookEvent(body: Uint8Array): LogtoWebhookEvent | un
   return value as LogtoWebhookEvent;
 }
 
-// Events whose users lose or change permissions, and whose users the event names.
-const USER_EVENTS: Readonly<Record<string, (event: LogtoWebhookEvent) => boolean>> = {
-  // a deleted user keeps no access
-  'User.Deleted': () => true,
-  // suspended: revoke; reactivated: nothing to withdraw
-  'User.SuspensionStatus.Updated': (event) => (event.data as { isSuspended?: unknown } | undefined)?.isSuspended === true,
-  // roles assigned or removed through /users/:userId/roles change the user's scopes
-  'User.Data.Updated': (event) => typeof event.matchedRoute === 'string' && event.matchedRoute.includes('/roles'),
-};
-
-// Events that change the permissions of users they do not list.
-const BROAD_EVENTS = new Set(['Role.Scopes.Updated', 'Role.Deleted', 'OrganizationRole.Scopes.Updated', 'OrganizationRole.Deleted', 'Organization.Deleted', 'Scope.Deleted', 'OrganizationScope.Deleted']);
-
-/**
- * The revocations one event asks for, as documented in the README's mapping.
- * `Organization.Membership.Updated` revokes the users it says were removed
- * (`removedUserIds`, or the `userId` route parameter of a removal); without
- * that detail it is a broad change.
- */
-export function revocationsFor(event: LogtoWebhookEvent, broadChanges: 'revoke-all' | 'ignore' = 'revoke-all'): WebhookRevocation[] {
-  const broad = (): WebhookRevocation[] => (broadChanges === 'revoke-all' ? [{ kind: 'all', reason: event.event }] : []);
-  const userEvent = USER_EVENTS[event.event];
-  if (userEvent) {
-    const sub = userOf(event);
-    return userEvent(event) && sub !== undefined ? [{ kind: 'user', sub, reason: event.event }] : [];
-  }
-  if (event.event === 'Organization.Membership.Updated') {
-    const removed = removedMembers(event);
-    if (removed === undefined) return broad();
-    return removed.map((sub) => ({ kind: 'user', sub, reason: event.event }));
-  }
-  return BROAD_EVENTS.has(event.event) ? broad() : [];
+/** Settings checked and resolved once, when a handler is made. */
+export interface LogtoWebhookSettings extends EventResolvers {
+  signingKey: string;
+  revocation: RevocationTarget;
+  store: AppliedStore;
+  onEvent: ((event: AuthEvent) => void) | undefined;
 }
 
-const localDeliveries = new Map<string, number>();
-
 /**
- * Handles one delivery: verify, parse, drop a retry, revoke. Pure over its
- * inputs, so every framework's handler is a translation of this.
- * A bad signature is a 401 with no detail (nothing about the key or the body).
+ * Handles one delivery: verify, check freshness, parse, drop a retry of an
+ * applied delivery, revoke, then remember it. Pure over its inputs, so every
+ * framework's handler is a translation of this. A bad signature is a 401 with
+ * no detail. Rejects when the store or a revocation fails: answer 5xx, and
+ * Logto's retry applies the delivery (it was not remembered).
  */
-export async function handleLogtoWebhook(body: Uint8Array, signature: string | null | undefined, options: LogtoWebhookOptions): Promise<WebhookAnswer> {
+export async function handleLogtoWebhook(body: Uint8Array, signature: string | null | undefined, settings: LogtoWebhookSettings | LogtoWebhookOptions): Promise<WebhookAnswer> {
+  const resolved = isSettings(settings) ? settings : resolveLogtoWebhook(settings);
   if (body.byteLength > MAX_WEBHOOK_BYTES) return { status: 413, body: { error: 'payload_too_large' } };
-  if (!(await verifyLogtoSignature(body, signature, options.signingKey))) return { status: 401, body: { error: 'invalid_signature' } };
+  if (!(await verifyLogtoSignature(body, signature, resolved.signingKey))) return { status: 401, body: { error: 'invalid_signature' } };
   const event = parseLogtoWebhookEvent(body);
   if (!event) return { status: 400, body: { error: 'invalid_payload' } };
+  // createdAt is signed with the body: a delivery older than the dedupe window could
+  // otherwise be replayed once its mark expired (and revoke again), so it is refused
+  if (!isFresh(event.createdAt, Date.now())) return { status: 400, body: { error: 'stale_delivery' } };
   const digest = hex(new Uint8Array(await crypto.subtle.digest('SHA-256', body as Uint8Array<ArrayBuffer>)));
-  const first = await rememberDelivery(`logto-authkit:webhook:${digest}`, options.store);
-  if (!first) return { status: 200, body: { ok: true, revoked: 0, duplicate: true } };
-  const revocations = revocationsFor(event, options.broadChanges);
-  for (const revocation of revocations) {
-    if (revocation.kind === 'user') await options.revocation.revokeUser(revocation.sub);
-    else if (options.revocation.revokeAll) await options.revocation.revokeAll();
-    else throw new TypeError('logto-authkit: broadChanges "revoke-all" needs a revocation list with revokeAll()');
-  }
-  return { status: 200, body: { ok: true, revoked: revocations.length, duplicate: false } };
+  const outcome = await applyOnce(resolved.store, `logto-authkit:webhook:${digest}`, WEBHOOK_DEDUPE_TTL_MS, async () => {
+    const revocations = await revocationsFor(event, resolved);
+    for (const revocation of revocations) await apply(revocation, resolved.revocation);
+    return revocations.length;
+  });
+  if (outcome.duplicate) return { status: 200, body: { ok: true, revoked: 0, duplicate: true } };
+  return { status: 200, body: { ok: true, revoked: outcome.value, duplicate: false } };
 }
 
-/** Checks the options once, when a handler is made. */
+/** Checks the options and resolves them once, when a handler is made; throws `TypeError` for bad ones. */
+export function resolveLogtoWebhook(options: LogtoWebhookOptions): LogtoWebhookSettings {
+  assertWebhookOptions(options);
+  const { signingKey, revocation, roleHolders, scopeName, broadChanges, onEvent } = options;
+  return Object.freeze({ [SETTINGS]: true, signingKey, revocation, roleHolders, scopeName, broadChanges: broadChanges ?? 'narrow', onEvent, store: options.store ?? inProcess }) as LogtoWebhookSettings;
+}
+
+/** Checks the options; throws `TypeError` for bad ones. */
 export function assertWebhookOptions(options: LogtoWebhookOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('logto-authkit: webhook options must be an object');
   if (typeof options.signingKey !== 'string' || options.signingKey === '') throw new TypeError('logto-authkit: signingKey is required (the webhook signing key from the Logto Console)');
-  if (typeof options.revocation?.revokeUser !== 'function') throw new TypeError('logto-authkit: revocation is required (a revocation list with revokeUser)');
-  if (options.broadChanges !== undefined && options.broadChanges !== 'revoke-all' && options.broadChanges !== 'ignore') throw new TypeError('logto-authkit: broadChanges must be "revoke-all" or "ignore"');
-  if ((options.broadChanges ?? 'revoke-all') === 'revoke-all' && typeof options.revocation.revokeAll !== 'function') {
-    throw new TypeError('logto-authkit: broadChanges "revoke-all" needs a revocation list with revokeAll(); pass broadChanges: "ignore" otherwise');
+  const target = options.revocation;
+  if (typeof target?.revokeUser !== 'function') throw new TypeError('logto-authkit: revocation is required (a revocation list with revokeUser)');
+  const mode = options.broadChanges ?? 'narrow';
+  if (mode !== 'narrow' && mode !== 'revoke-all' && mode !== 'ignore') throw new TypeError('logto-authkit: broadChanges must be "narrow", "revoke-all" or "ignore"');
+  if (mode === 'narrow' && (typeof target.revokeOrganization !== 'function' || typeof target.revokeScope !== 'function' || typeof target.revokeMembership !== 'function')) {
+    throw new TypeError('logto-authkit: broadChanges "narrow" needs a revocation list with revokeOrganization, revokeScope and revokeMembership (createRevocationList has them); pass broadChanges: "revoke-all" or "ignore" otherwise');
+  }
+  if (mode === 'revoke-all' && typeof target.revokeAll !== 'function') throw new TypeError('logto-authkit: broadChanges "revoke-all" needs a revocation list with revokeAll()');
+  for (const name of ['roleHolders', 'scopeName', 'onEvent'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`logto-authkit: ${name} must be a function`);
+  }
+  if (options.store !== undefined) assertAppliedStore(options.store, 'store');
+}
+
+// a membership revocation falls back to the user's every token when the target cannot narrow it
+async function apply(revocation: WebhookRevocation, target: RevocationTarget): Promise<void> {
+  switch (revocation.kind) {
+    case 'user':
+      return void (await target.revokeUser(revocation.sub));
+    case 'membership':
+      if (target.revokeMembership) return void (await target.revokeMembership(revocation.organizationId, revocation.sub));
+      return void (await target.revokeUser(revocation.sub));
+    case 'organization':
+      return void (await target.revokeOrganization!(revocation.organizationId));
+    case 'scope':
+      return void (await target.revokeScope!(revocation.name));
+    case 'all':
+      return void (await target.revokeAll!());
   }
 }
 
-async function rememberDelivery(key: string, store: Pick<Store, 'setIfAbsent'> | undefined): Promise<boolean> {
-  if (store) return store.setIfAbsent(key, '1', WEBHOOK_DEDUPE_TTL_MS);
-  const now = Date.now();
-  for (const [seen, until] of localDeliveries) {
-    if (until > now) break; // insertion order is expiry order
-    localDeliveries.delete(seen);
-  }
-  if (localDeliveries.has(key)) return false;
-  localDeliveries.set(key, now + WEBHOOK_DEDUPE_TTL_MS);
-  return true;
+const SETTINGS = Symbol('logto-authkit.webhookSettings');
+// the default: deliveries applied by this process, for every handler in it
+const inProcess = localAppliedStore();
+
+function isSettings(value: object): value is LogtoWebhookSettings {
+  return (value as { [SETTINGS]?: boolean })[SETTINGS] === true;
 }
 
-function userOf(event: LogtoWebhookEvent): string | undefined {
-  const fromParams = event.params?.userId;
-  if (typeof fromParams === 'string' && fromParams !== '') return fromParams;
-  const fromData = (event.data as { id?: unknown } | null | undefined)?.id;
-  if (typeof fromData === 'string' && fromData !== '') return fromData;
-  return typeof event.userId === 'string' && event.userId !== '' ? event.userId : undefined;
-}
-
-function removedMembers(event: LogtoWebhookEvent): string[] | undefined {
-  const data = event.data as { removedUserIds?: unknown } | null | undefined;
-  if (Array.isArray(data?.removedUserIds) && data.removedUserIds.every((id) => typeof id === 'string')) return data.removedUserIds as string[];
-  // DELETE /organizations/:id/users/:userId names the one member removed
-  const userId = event.params?.userId;
-  if (typeof userId === 'string' && userId !== '' && typeof event.matchedRoute === 'string' && event.matchedRoute.endsWith('/users/:userId')) return [userId];
-  return undefined;
+function isFresh(createdAt: unknown, now: number): boolean {
+  if (typeof createdAt !== 'string') return false;
+  const at = Date.parse(createdAt);
+  return Number.isFinite(at) && now - at <= WEBHOOK_MAX_AGE_MS && at - now <= WEBHOOK_CLOCK_TOLERANCE_MS;
 }
 
 function hexToBytes(text: string): Uint8Array<ArrayBuffer> {

@@ -163,6 +163,31 @@ export class RevocationList implements RevocationCheck {
   }
 
   /**
+   * Revokes the organization tokens (`aud` `urn:logto:organization:<id>`, or an
+   * `organization_id` claim) of organization `id` issued up to now; `'*'`: of
+   * every organization. Tokens for no organization still pass.
+   */
+  revokeOrganization(id: string): Promise<void> {
+    return this.revoke('org', id);
+  }
+
+  /** Revokes the tokens issued up to now whose `scope` carries scope `name`; `'*'`: every token that carries any scope. */
+  async revokeScope(name: string): Promise<void> {
+    if (typeof name === 'string' && name.includes(' ')) throw new TypeError('logto-authkit: a scope name has no space (RFC 6749 §3.3)');
+    return this.revoke('scope', name);
+  }
+
+  /**
+   * Revokes the tokens of user (or application) `sub` for organization
+   * `organizationId` (`'*'`: for every organization) issued up to now; their
+   * tokens for no organization still pass.
+   */
+  async revokeMembership(organizationId: string, sub: string): Promise<void> {
+    if (!isRevokedId(organizationId) || organizationId.includes(' ') || !isRevokedId(sub)) throw new TypeError('logto-authkit: revokeMembership takes an organization id (or "*") and a sub');
+    return this.revoke('member', `${organizationId} ${sub}`);
+  }
+
+  /**
    * Marks `id` as seen for `ttlMs`, atomically across the fleet (the store's
    * set-if-absent): `true` when this call marked it first, `false` when it was
    * already seen (a replay). For webhook deliveries and logout tokens.
@@ -184,8 +209,8 @@ export class RevocationList implements RevocationCheck {
     return this.synced ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** How many users, tokens and sessions the local copy holds. */
-  size(): { users: number; tokens: number; sessions: number } {
+  /** How many entries of each kind the local copy holds. */
+  size(): { users: number; tokens: number; sessions: number; organizations: number; scopes: number; members: number } {
     return this.set.size();
   }
 

@@ -54,10 +54,10 @@ for (const kind of ['Express', 'Fetch'] as const) {
       await app.close();
     });
 
-    test('revokes the session named by a real logout token and answers 200', async () => {
+    test('revokes the user and the session named by a real logout token (the default: Logto access tokens carry no sid) and answers 200', async () => {
       await logto.backchannelLogout('user_42', 'session_42');
       assert.equal(received.at(-1)?.status, 200);
-      assert.deepEqual(revoked, ['session:session_42']);
+      assert.deepEqual(revoked, ['session:session_42', 'user:user_42']);
     });
 
     test('refuses the same logout token again (replay) with 400', async () => {
@@ -66,7 +66,7 @@ for (const kind of ['Express', 'Fetch'] as const) {
       assert.equal(response.status, 400);
       assert.equal(response.headers.get('cache-control'), 'no-store');
       assert.deepEqual(await response.json(), { error: 'invalid_request', error_description: 'the logout token was already used' });
-      assert.deepEqual(revoked, ['session:session_42']);
+      assert.deepEqual(revoked, ['session:session_42', 'user:user_42']);
     });
 
     test('refuses an access token posted as a logout token', async () => {

@@ -1,7 +1,7 @@
 // A Logto webhook, signed as Logto signs it, through a real revocation list:
 // the user's real token, already in the verified-token cache, is refused with
-// 401 TOKEN_REVOKED by the API at once; a role-permission change revokes
-// every token issued before it; a new token passes.
+// 401 TOKEN_REVOKED by the API at once; a scope removed from a role revokes
+// the earlier tokens that carry a scope; a new token passes.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, mock, test } from 'node:test';
@@ -54,15 +54,18 @@ describe('Logto webhooks revoke through the revocation list', () => {
     assert.match(refused.headers.get('www-authenticate')!, /^Bearer error="invalid_token"/);
   });
 
-  test("a role's permission change refuses every earlier token and lets a new one through", async () => {
+  test("a scope removed from a role refuses the earlier tokens that carry a scope, and lets a new one through", async () => {
     mock.timers.enable({ apis: ['Date'], now: Date.now() + 5_000 }); // a second later than the suspension, for a clean iat boundary
     try {
-      const hook = await deliver({ hookId: 'h1', event: 'Role.Scopes.Updated', createdAt: new Date().toISOString(), params: { id: 'role_1' } });
+      // as Logto 1.42 sends it: the role and the scope by id, no user named
+      const hook = await deliver({ hookId: 'h1', event: 'Role.Scopes.Updated', createdAt: new Date().toISOString(), method: 'DELETE', matchedRoute: '/roles/:id/scopes/:scopeId', params: { id: 'role_1', scopeId: 'scope_1' }, data: null });
       assert.deepEqual(await hook.json(), { ok: true, revoked: 1, duplicate: false });
     } finally {
       mock.timers.reset();
     }
-    assert.equal(revocation.isRevoked({ sub: 'someone-else', iat: Math.floor(Date.now() / 1000) }), true);
-    assert.equal(revocation.isRevoked({ sub: 'someone-else', iat: Math.floor(Date.now() / 1000) + 10 }), false);
+    const now = Math.floor(Date.now() / 1000);
+    assert.equal(revocation.isRevoked({ sub: 'someone-else', iat: now, scope: 'read:data' }), true);
+    assert.equal(revocation.isRevoked({ sub: 'someone-else', iat: now }), false, 'a token with no scope lost nothing');
+    assert.equal(revocation.isRevoked({ sub: 'someone-else', iat: now + 10, scope: 'read:data' }), false);
   });
 });

@@ -78,6 +78,25 @@ describe('the revocation stage', () => {
     await assert.rejects(verifyLogtoToken(jwt, opts), revoked, 'and stays refused');
   });
 
+  test('refuses on the cache hit path by organization, scope and membership too (the Logto event dimensions)', async () => {
+    const jwt = await token({ scope: 'read:data write:data', organization_id: 'org_1' });
+    const other = await token({ sub: 'user_456', scope: 'read:data', organization_id: 'org_2' });
+    const opts = options();
+    for (let i = 0; i < 2; i++) {
+      await verifyLogtoToken(jwt, opts);
+      await verifyLogtoToken(other, opts);
+    }
+    assert.equal(tokenCacheUsage().entries, 2, 'both tokens are remembered');
+    await list.revokeMembership('org_1', 'user_123');
+    await assert.rejects(verifyLogtoToken(jwt, opts), { ...revoked, message: "the token was issued before its user's membership of its organization was revoked" });
+    await list.revokeScope('write:data');
+    await list.revokeOrganization('org_1');
+    await assert.rejects(verifyLogtoToken(jwt, opts), revoked);
+    assert.equal((await verifyLogtoToken(other, opts)).userId, 'user_456', 'another organization, without the scope: passes');
+    await list.revokeOrganization('org_2');
+    await assert.rejects(verifyLogtoToken(other, opts), { ...revoked, message: 'the token was issued before the tokens of its organization were revoked' });
+  });
+
   test('tells onEvent what revoked the token and at which stage it was refused, without the token', async () => {
     const events: AuthEvent[] = [];
     const jwt = await token({ sid: 'sid-1' });

@@ -4,6 +4,8 @@ import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import { resolveBackchannelLogout, handleBackchannelLogout, type BackchannelLogoutSettings } from '../../lib/revocation/backchannel-logout.ts';
 import { BACKCHANNEL_LOGOUT_EVENT, verifyLogoutToken } from '../../lib/revocation/logout-token.ts';
 import { verifyLogtoToken } from '../../lib/verify.ts';
+import { cloudflareKvStore } from '../../lib/stores/cloudflare-kv.ts';
+import { memoryStore } from '../../lib/stores/memory.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.ts';
 import { makeKey, mint, type TestKey } from '../helpers/keys.ts';
 
@@ -94,6 +96,40 @@ describe('handleBackchannelLogout', () => {
   test('revokes the user when the token has no sid', async () => {
     await handleBackchannelLogout(form(await logoutToken({ sub: 'user_no_sid', sid: undefined })), FORM, settings);
     assert.ok(revoked.includes('user:user_no_sid'));
+  });
+
+  test('by default revokes the user as well as the session: Logto access tokens carry no sid', async () => {
+    const calls: string[] = [];
+    const byDefault = resolveBackchannelLogout({ logtoUrl: server.logtoUrl, clientId: CLIENT_ID, revocation: { revokeUser: (sub) => void calls.push(`user:${sub}`), revokeSession: (sid) => void calls.push(`session:${sid}`) } });
+    assert.equal(byDefault.revoke, 'user');
+    await handleBackchannelLogout(form(await logoutToken({ sub: 'user_default', sid: 'sid_default' })), FORM, byDefault);
+    assert.deepEqual(calls, ['session:sid_default', 'user:user_default']);
+  });
+
+  test('revoke: session revokes only the session when the token has a sid', async () => {
+    const calls: string[] = [];
+    const bySession = resolveBackchannelLogout({ logtoUrl: server.logtoUrl, clientId: CLIENT_ID, revoke: 'session', revocation: { revokeUser: (sub) => void calls.push(`user:${sub}`), revokeSession: (sid) => void calls.push(`session:${sid}`) } });
+    await handleBackchannelLogout(form(await logoutToken({ sub: 'user_s', sid: 'sid_s' })), FORM, bySession);
+    assert.deepEqual(calls, ['session:sid_s']);
+  });
+
+  test('a token whose revocation failed is not remembered: the same token again applies it', async () => {
+    let failing = true;
+    const calls: string[] = [];
+    const flaky = resolveBackchannelLogout({ logtoUrl: server.logtoUrl, clientId: CLIENT_ID, revocation: { revokeUser: (sub) => (failing ? Promise.reject(new Error('store down')) : void calls.push(`user:${sub}`)), revokeSession: (sid) => void calls.push(`session:${sid}`) } });
+    const token = await logoutToken({ sub: 'user_retry', sid: 'sid_retry' });
+    await assert.rejects(handleBackchannelLogout(form(token), FORM, flaky), /store down/);
+    failing = false;
+    assert.deepEqual(await handleBackchannelLogout(form(token), FORM, flaky), { status: 200, body: { ok: true } });
+    assert.deepEqual(calls, ['session:sid_retry', 'session:sid_retry', 'user:user_retry']);
+  });
+
+  test('refuses a store without atomic set-if-absent (Cloudflare KV) with a TypeError at construction', () => {
+    const kv = cloudflareKvStore({ get: async () => null, put: async () => undefined, delete: async () => undefined });
+    const revocation = { revokeUser: () => {}, revokeSession: () => {} };
+    assert.throws(() => resolveBackchannelLogout({ logtoUrl: server.logtoUrl, clientId: CLIENT_ID, revocation, store: kv }), /atomic set-if-absent/);
+    assert.throws(() => resolveBackchannelLogout({ logtoUrl: server.logtoUrl, clientId: CLIENT_ID, revocation, store: { setIfAbsent: async () => true } as never }), TypeError);
+    assert.doesNotThrow(() => resolveBackchannelLogout({ logtoUrl: server.logtoUrl, clientId: CLIENT_ID, revocation, store: memoryStore() }));
   });
 
   test('revokes the user too under revoke: user', async () => {

@@ -84,8 +84,24 @@ describe('createRevocationList', () => {
     await a.revokeToken('jti_1', NOW_SEC + 600);
     const late = list({ store });
     await late.ready();
-    assert.deepEqual(late.size(), { users: 1, tokens: 1, sessions: 1 });
+    assert.deepEqual(late.size(), { users: 1, tokens: 1, sessions: 1, organizations: 0, scopes: 0, members: 0 });
     assert.equal(late.check({ sub: 'user_2', sid: 'sid_1' }), 'sid');
+  });
+
+  test('gives a new instance the organization, scope and membership revocations in the store', async () => {
+    const store = memoryStore();
+    const a = list({ store });
+    await a.revokeOrganization('org_1');
+    await a.revokeScope('write:data');
+    await a.revokeMembership('org_2', 'user_3');
+    const late = list({ store });
+    await late.ready();
+    assert.deepEqual(late.size(), { users: 0, tokens: 0, sessions: 0, organizations: 1, scopes: 1, members: 1 });
+    assert.equal(late.check({ sub: 'u', iat: NOW_SEC, aud: 'urn:logto:organization:org_1' }), 'org');
+    assert.equal(late.check({ sub: 'u', iat: NOW_SEC, scope: 'read:data write:data' }), 'scope');
+    assert.equal(late.check({ sub: 'user_3', iat: NOW_SEC, organization_id: 'org_2' }), 'member');
+    assert.equal(late.check({ sub: 'user_3', iat: NOW_SEC, aud: 'https://api' }), undefined);
+    await assert.rejects(a.revokeScope('two scopes'), TypeError);
   });
 
   test('forgets a user revocation once no token it could match is valid: maxTokenLifetimeSec plus toleranceSec', async () => {
