@@ -247,20 +247,21 @@ describe('webhooks match the captured deliveries', () => {
     const issuer = await createTestIssuer();
     for (const event of LOGTO_EVENTS) {
       const delivery = await issuer.webhook(event);
-      const answer = await handleLogtoWebhook(new TextEncoder().encode(delivery.body), delivery.headers['logto-signature-sha-256'], { signingKey: issuer.webhookSigningKey, revocation: { revokeUser() {}, revokeAll() {} } });
+      const answer = await handleLogtoWebhook(new TextEncoder().encode(delivery.body), delivery.headers['logto-signature-sha-256'], { signingKey: issuer.webhookSigningKey, revocation: { revokeUser() {}, revokeAll() {}, revokeOrganization() {}, revokeScope() {}, revokeMembership() {} } });
       assert.equal(answer.status, 200, event);
     }
     const events = new Set(readCapture('06-webhooks.json').hook.events);
     assert.deepEqual(new Set(LOGTO_EVENTS), events);
   });
 
-  test('a removal revokes exactly the removed user through the library', async () => {
+  test("a removal revokes exactly the removed user's membership of that organization through the library", async () => {
     const issuer = await createTestIssuer();
     const delivery = await issuer.webhook('Organization.Membership.Updated', { organizationId: ORG, removedUserIds: ['u-gone'] });
     const revoked: string[] = [];
-    const answer = await handleLogtoWebhook(new TextEncoder().encode(delivery.body), delivery.headers['logto-signature-sha-256'], { signingKey: issuer.webhookSigningKey, revocation: { revokeUser: (sub) => revoked.push(sub) } });
+    const nothing = () => revoked.push('something broader');
+    const answer = await handleLogtoWebhook(new TextEncoder().encode(delivery.body), delivery.headers['logto-signature-sha-256'], { signingKey: issuer.webhookSigningKey, revocation: { revokeUser: nothing, revokeAll: nothing, revokeOrganization: nothing, revokeScope: nothing, revokeMembership: (organizationId: string, sub: string) => revoked.push(`${organizationId} ${sub}`) } });
     assert.equal(answer.status, 200);
-    assert.deepEqual(revoked, ['u-gone']);
+    assert.deepEqual(revoked, [`${ORG} u-gone`]);
   });
 });
 
