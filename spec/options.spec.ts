@@ -74,6 +74,9 @@ describe('resolveOptions', () => {
     store: { get: async () => undefined, set: async () => {}, setIfAbsent: async () => true, delete: async () => {} } as unknown as NonNullable<VerifyAuthOptions['store']>,
     resourceMetadata: { resource: 'https://api.example.com' },
     revocation: { check: () => undefined },
+    acceptsToken: 'user',
+    allowedClients: ['app_1'],
+    actorPolicy: 'refuse',
   };
 
   test('checks every option the interface declares for a change', () => {

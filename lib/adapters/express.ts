@@ -87,7 +87,7 @@ export type ExpressGuard = ExpressAuthMiddleware;
  * calls `next(error)` (a 500): mount the auth middleware first. A CORS
  * preflight passes. `{ param }` reads `req.params`; a function gets `req`.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(expressGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(expressGuard);
 
 function expressGuard(requirement: Requirement<ExpressRequestLike>, name: string): ExpressGuard {
   return function logtoGuard(req, res, next) {

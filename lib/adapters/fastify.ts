@@ -180,7 +180,7 @@ export type FastifyGuard = (request: FastifyRequestLike & { params?: unknown }, 
  * before it throws (a 500): add the auth hook first. A CORS preflight passes.
  * `{ param }` reads `request.params`; a function gets `request`.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(fastifyGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(fastifyGuard);
 
 function fastifyGuard(requirement: Requirement<FastifyRequestLike>, name: string): FastifyGuard {
   return async function logtoGuard(request, reply) {

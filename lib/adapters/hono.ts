@@ -95,7 +95,7 @@ export type HonoGuard = (c: HonoGuardContextLike, next: () => Promise<void>) => 
  * (Hono's `onError`, a 500): mount the auth middleware first. A CORS preflight
  * passes. `{ param }` reads `c.req.param()`; a function gets `c`.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(honoGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(honoGuard);
 
 function honoGuard(requirement: Requirement<HonoGuardContextLike>, name: string): HonoGuard {
   return async function logtoGuard(c, next) {

@@ -142,7 +142,7 @@ export type NextGuard = <Context, Req extends Request>(handler: AuthenticatedHan
  * in Next 15 and 16); a function gets the `Request`. A guarded handler called
  * without `withAuth` around it throws (a 500). A CORS preflight passes.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(nextGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(nextGuard);
 
 /** `guard(requirement)(handler)`: the route handler, guarded. */
 export function withGuard<Context, Req extends Request>(requirement: Requirement<Req>, handler: AuthenticatedHandler<Context, Req>): AuthenticatedHandler<Context, Req> {

@@ -104,8 +104,13 @@ describe('checkClaims', () => {
   });
 
   test('checks exp before the issuer, and the issuer before the audience', () => {
-    assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW - 1 }), 'TOKEN_EXPIRED');
-    assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW + 1 }), 'ISSUER_INVALID');
+    assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW - 1, sub: 'u' }), 'TOKEN_EXPIRED');
+    assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW + 1, sub: 'u' }), 'ISSUER_INVALID');
+  });
+
+  test('refuses a token without sub (RFC 9068 §2.2), so a verified context always names its subject', () => {
+    const { sub: _sub, ...withoutSub } = base;
+    assert.equal(codeOf(withoutSub), 'TOKEN_MALFORMED');
   });
 
   describe('maxTokenAge', () => {
