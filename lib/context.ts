@@ -76,12 +76,24 @@ export interface AuthenticatedContext<Claims extends object = {}> extends AuthCo
 }
 
 /** A guest in guest mode: no token, or one that failed to authenticate. */
-export interface GuestContext extends AuthContext<never> {
+export interface GuestContext extends AuthContext {
   userId: null;
   isAuthenticated: false;
   payload: null;
   isGuest: true;
   guestId: string;
+}
+
+/**
+ * A request the auth middleware let through with a verified user, for
+ * frameworks whose request type the middleware cannot change:
+ * `(req as express.Request & Authenticated<MyClaims>).auth.payload.roles`
+ * (Express, Fastify), no `!` needed. Only where no guest can arrive (guest
+ * mode off, or behind a guard).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- as AuthContext
+export interface Authenticated<Claims extends object = {}> {
+  auth: AuthenticatedContext<Claims>;
 }
 
 /** The context of a verified token, built once: `userId` is `sub`, the derived fields read off the claims. */

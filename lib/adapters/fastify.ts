@@ -15,6 +15,8 @@
 // types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
 import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
 import { unauthenticatedContext, type AuthContext } from '../context.js';
+
+export type { Authenticated } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';

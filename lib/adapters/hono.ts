@@ -7,7 +7,7 @@
 // ClaimPredicate and OrganizationSource are imported so the emitted .d.ts names the guards'
 // types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
 import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
-import { unauthenticatedContext, type AuthContext } from '../context.js';
+import { unauthenticatedContext, type AuthContext, type AuthenticatedContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
@@ -23,8 +23,20 @@ export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadat
  * `c.get('auth')` and `c.var.auth` as `AuthContext`. Merge it with your own:
  * `{ Bindings: MyBindings; Variables: AuthEnv['Variables'] & MyVariables }`.
  */
-export interface AuthEnv {
-  Variables: { auth: AuthContext };
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
+export interface AuthEnv<Claims extends object = {}> {
+  Variables: { auth: AuthContext<Claims> };
+}
+
+/**
+ * `AuthEnv` for an app without guest mode: `new Hono<AuthenticatedEnv<MyClaims>>()`
+ * types `c.var.auth` as the verified user's context, `payload` never null
+ * and carrying `MyClaims`. (A CORS preflight, which only an `OPTIONS` route
+ * sees, gets an unauthenticated context.)
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
+export interface AuthenticatedEnv<Claims extends object = {}> {
+  Variables: { auth: AuthenticatedContext<Claims> };
 }
 
 /** The parts of a Hono `Context` the middleware reads and writes. */
