@@ -99,7 +99,8 @@ export interface Authenticated<Claims extends object = {}> {
 /** The context of a verified token, built once: `userId` is `sub`, the derived fields read off the claims. */
 export function contextOf(payload: JWTPayload): AuthenticatedContext {
   const aud = payload.aud;
-  const audience = typeof aud === 'string' ? Object.freeze([aud]) : aud === undefined ? NONE : Object.freeze([...aud]);
+  const audience = typeof aud === 'string' ? listOf(aud, audiences, single) : aud === undefined ? NONE : Object.freeze([...aud]);
+  const resource = typeof aud === 'string' ? (isResource(aud) ? aud : undefined) : audience.find(isResource);
   const scope = payload.scope;
   const actors = actorsOf(payload);
   const context: AuthenticatedContext = {
@@ -109,9 +110,9 @@ export function contextOf(payload: JWTPayload): AuthenticatedContext {
     tokenType: tokenTypeOf(payload),
     clientId: payload.client_id,
     // RFC 6749 §3.3: space-delimited; an empty or absent scope grants none
-    scopes: scope === undefined || scope === '' ? NONE : Object.freeze(scope.split(' ').filter(isNonEmpty)),
+    scopes: scope === undefined || scope === '' ? NONE : listOf(scope, scopeLists, splitScope),
     audience,
-    resource: audience.find(isResource),
+    resource,
     expiresAt: payload.exp as number, // checkClaims: exp is required (RFC 9068 §2.2)
     issuedAt: payload.iat,
     actors,
@@ -129,8 +130,31 @@ export function unauthenticatedContext(): AuthContext {
 
 const NONE: readonly string[] = Object.freeze([]);
 
-function isNonEmpty(value: string): boolean {
-  return value !== '';
+// Tokens of one API repeat a handful of scope and aud strings: each distinct one
+// is split and frozen once and its list shared (frozen, so no context can change
+// another's), which keeps contextOf near the cost of an object literal. Bounded:
+// a full table starts over.
+const MEMO_LIMIT = 256;
+const scopeLists = new Map<string, readonly string[]>();
+const audiences = new Map<string, readonly string[]>();
+
+function listOf(value: string, memo: Map<string, readonly string[]>, make: (value: string) => string[]): readonly string[] {
+  let list = memo.get(value);
+  if (list === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    list = Object.freeze(make(value));
+    memo.set(value, list);
+  }
+  return list;
+}
+
+// RFC 6749 §3.3: space-delimited; empty names (doubled spaces) grant nothing
+function splitScope(scope: string): string[] {
+  return scope.split(' ').filter((name) => name !== '');
+}
+
+function single(value: string): string[] {
+  return [value];
 }
 
 function isResource(value: string): boolean {
