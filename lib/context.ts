@@ -12,10 +12,10 @@ export type { Actor, TokenType } from './jose/caller.js';
 
 /**
  * What verification hands the app: the user, or a guest in guest mode.
- * `AuthenticatedContext` and `GuestContext` are the two it can be; this is
- * the shape both share, with `Claims` the app's custom claims.
+ * `AuthenticatedContext` and `GuestContext` are what it can be (and a CORS
+ * preflight let through gets an unauthenticated one); this is the shape they
+ * share, with `Claims` the app's custom claims.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- {} adds no claim: JWTPayload & {} is JWTPayload
 export interface AuthContext<Claims extends object = {}> {
   /** The token's `sub`; `null` for a guest. */
   userId: string | null;
@@ -49,7 +49,6 @@ export interface AuthContext<Claims extends object = {}> {
  * `payload` are never `null`. Shaped so an MCP SDK `AuthInfo` (`clientId`,
  * `scopes`, `expiresAt`, `resource`) or a Clerk-style `tokenType` reads off it.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- as AuthContext
 export interface AuthenticatedContext<Claims extends object = {}> extends AuthContext<Claims> {
   /** The token's `sub`: a user id, or for a machine token the app's own id (its `client_id`). */
   userId: string;
@@ -91,7 +90,6 @@ export interface GuestContext extends AuthContext {
  * (Express, Fastify), no `!` needed. Only where no guest can arrive (guest
  * mode off, or behind a guard).
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- as AuthContext
 export interface Authenticated<Claims extends object = {}> {
   auth: AuthenticatedContext<Claims>;
 }

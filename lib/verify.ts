@@ -31,7 +31,6 @@ import { assertNotRevoked } from './revocation/assert-not-revoked.js';
  * (`TOKEN_REVOKED`); without one, a token stays valid until its `exp`.
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export function verifyLogtoToken<Claims extends object = {}>(token: string, options: VerifyAuthOptions): Promise<AuthenticatedContext<Claims>> {
   // not async: verifyToken's own promise goes to the caller, with no wrapper to
   // resolve (each async layer that returns a promise costs the caller microtask turns)
@@ -56,7 +55,6 @@ export function verifyLogtoToken<Claims extends object = {}>(token: string, opti
  * source failed with a 401 (a 403, `CSRF_REJECTED` included, or a 503 is
  * still thrown).
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export function verifyAuth<Claims extends object = {}>(input: AuthInput, options: VerifyAuthOptions): Promise<AuthenticatedContext<Claims> | GuestContext> {
   // not async, as verifyLogtoToken: a remembered token's answer is one resolved promise
   try {
@@ -209,7 +207,7 @@ async function verifyStages(token: string, options: ResolvedOptions): Promise<Au
   // a warm JWKS cache answers without a promise; a fetch, a refetch or an error goes through getKey
   const key = findKey(options, alg, jws.header.kid, now) ?? (await getKey(options, alg, jws.header.kid)); // KEY_NOT_FOUND, JWKS_UNAVAILABLE
   if (!(await signatureVerifies(jws, alg, key.cryptoKey, key.signatureLength))) throw signatureInvalid(); // SIGNATURE_INVALID
-  checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
+  checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, scope, then who calls (acceptsToken, allowedClients, actorPolicy)
   assertNotRevoked(jws.payload, options); // TOKEN_REVOKED, REVOCATION_UNAVAILABLE: in memory, no I/O
   if (options.onEvent) emit(options.onEvent, verifiedEvent(false, jws.payload.sub, alg, actorsOf(jws.payload)));
   const remember = options.tokenCache && seenBefore(token);

@@ -27,7 +27,6 @@ export type ExpressRequestLike = RequestLike & { method?: string };
  * in a handler. (No global augmentation of Express types: another library
  * may already declare its own `req.auth`.)
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export interface WithAuth<Claims extends object = {}> {
   auth?: AuthContext<Claims>;
 }

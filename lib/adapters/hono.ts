@@ -23,7 +23,6 @@ export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadat
  * `c.get('auth')` and `c.var.auth` as `AuthContext`. Merge it with your own:
  * `{ Bindings: MyBindings; Variables: AuthEnv['Variables'] & MyVariables }`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export interface AuthEnv<Claims extends object = {}> {
   Variables: { auth: AuthContext<Claims> };
 }
@@ -34,7 +33,6 @@ export interface AuthEnv<Claims extends object = {}> {
  * and carrying `MyClaims`. (A CORS preflight, which only an `OPTIONS` route
  * sees, gets an unauthenticated context.)
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export interface AuthenticatedEnv<Claims extends object = {}> {
   Variables: { auth: AuthenticatedContext<Claims> };
 }

@@ -31,7 +31,6 @@ export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadat
  * tsconfig `next build` writes has `strict: false`, where a union that lacks
  * them gives TS2339 on `result.code`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export interface NextAuthSuccess<Claims extends object = {}> {
   success: true;
   /** The verified user, or a guest in guest mode. */
@@ -57,7 +56,6 @@ export interface NextAuthFailure {
 }
 
 /** The outcome of `verifyNextAuth`: a guest context counts as success. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export type NextAuthResult<Claims extends object = {}> = NextAuthSuccess<Claims> | NextAuthFailure;
 
 /**
@@ -68,7 +66,6 @@ export type NextAuthResult<Claims extends object = {}> = NextAuthSuccess<Claims>
  * ready in `setCookie` for the caller to send. Does not let CORS preflights
  * through: that is the caller's choice here (`protectRequest` and `withAuth` do).
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export async function verifyNextAuth<Claims extends object = {}>(request: Request | RequestLike, options: VerifyAuthOptions): Promise<NextAuthResult<Claims>> {
   const resolved = resolveOptions(options);
   const outcome = await authenticate(request as RequestLike, resolved);
@@ -111,7 +108,6 @@ export async function protectRequest(request: Request, options: VerifyAuthOption
  * verified user's context (`AuthenticatedContext<MyClaims>`) where no guest
  * can arrive, else that or a `GuestContext`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any claims: the widest handler every guard and overload accepts
 export type AuthenticatedHandler<Context, Req extends Request = Request, Auth extends AuthContext<any> = AuthenticatedContext> = (request: Req, auth: Auth, context: Context) => Response | Promise<Response>;
 
 /** What `withAuth` returns: an App Router route handler. */
@@ -133,15 +129,11 @@ export type RouteHandler<Context, Req extends Request = Request> = (request: Req
  * { scopes: ['admin'] })` is `withAuth(withGuard({ scopes: ['admin'] }, handler), options)`.
  */
 // guest mode on: the handler gets the user or a guest
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims> | GuestContext>, options: VerifyAuthOptions & { allowGuest: true }, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
 // guest mode off (the default): the handler gets a verified user, `auth.payload` never null
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>, options: VerifyAuthOptions & { allowGuest?: false }, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
 // options whose allowGuest is not known when compiling: either
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims> | GuestContext>, options: VerifyAuthOptions, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the implementation takes every handler the overloads do
 export function withAuth<Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req, any>, options: VerifyAuthOptions, requirement?: Requirement<Req>): RouteHandler<Context, Req> {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
@@ -163,7 +155,6 @@ export function withAuth<Context, Req extends Request>(handler: AuthenticatedHan
  * requirement holds, so the handler always gets a verified user (a guest is
  * answered 401) whatever `withAuth`'s options.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export type NextGuard = <Context, Req extends Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>) => AuthenticatedHandler<Context, Req, AuthContext>;
 
 /**
@@ -178,7 +169,6 @@ export type NextGuard = <Context, Req extends Request, Claims extends object = {
 export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(nextGuard);
 
 /** `guard(requirement)(handler)`: the route handler, guarded. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no custom claims by default
 export function withGuard<Context, Req extends Request, Claims extends object = {}>(requirement: Requirement<Req>, handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>): AuthenticatedHandler<Context, Req, AuthContext> {
   return guard(requirement as Requirement<Request>)(handler);
 }
