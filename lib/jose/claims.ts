@@ -50,10 +50,10 @@ export interface JWTPayload {
 
 /**
  * Checks the claims against `expected` at `nowSec` (seconds since the epoch).
- * Throws `TOKEN_MALFORMED` for a missing `exp` or `sub` (or a missing `iat` under
+ * Throws `TOKEN_MALFORMED` for a missing `exp` (or a missing `iat` under
  * `maxTokenAge`) or a claim of the wrong type, then `TOKEN_EXPIRED`,
  * `TOKEN_NOT_YET_VALID`, `ISSUER_INVALID`, `AUDIENCE_INVALID`,
- * `ORGANIZATION_INVALID`, `SCOPE_MISSING`, and last the caller policy's
+ * `TOKEN_MALFORMED` for a missing `sub`, `ORGANIZATION_INVALID`, `SCOPE_MISSING`, and last the caller policy's
  * `TOKEN_TYPE_NOT_ACCEPTED`, `CLIENT_NOT_ALLOWED`, `ACTOR_INVALID` (the 403s).
  */
 export function checkClaims(payload: Record<string, unknown>, expected: ExpectedClaims, nowSec: number): asserts payload is JWTPayload {
@@ -64,8 +64,7 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
   if (nbf !== undefined && !isNumericDate(nbf)) throw malformed('nbf', 'the "nbf" (not before) claim is not a number');
   if (iat !== undefined && !isNumericDate(iat)) throw malformed('iat', 'the "iat" (issued at) claim is not a number');
   if (iss !== undefined && typeof iss !== 'string') throw malformed('iss', 'the "iss" (issuer) claim is not a string');
-  // RFC 9068 §2.2: an access token names its subject (the context's userId is never null)
-  if (typeof sub !== 'string') throw malformed('sub', sub === undefined ? 'the token has no "sub" (subject) claim' : 'the "sub" (subject) claim is not a string');
+  if (sub !== undefined && typeof sub !== 'string') throw malformed('sub', 'the "sub" (subject) claim is not a string');
   if (aud !== undefined && typeof aud !== 'string' && !isStringArray(aud)) throw malformed('aud', 'the "aud" (audience) claim is neither a string nor an array of strings');
   // RFC 7519 §4.1.7 and RFC 9068 §2.2: both are strings, and JWTPayload hands them over typed so
   if (jti !== undefined && typeof jti !== 'string') throw malformed('jti', 'the "jti" (JWT ID) claim is not a string');
@@ -80,6 +79,9 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
     throw new AuthError('ISSUER_INVALID', 'the token "iss" (issuer) is not the expected issuer', { detail: { claim: 'iss', expected: [...expected.issuers], actual: iss } });
   }
   const organizationAudience = assertAudience(aud, expected);
+  // RFC 9068 §2.2: an access token names its subject (so a context's userId is
+  // never null); checked once the token is known to be for us, after the 401s above
+  if (sub === undefined) throw malformed('sub', 'the token has no "sub" (subject) claim');
   if (expected.organization) assertOrganization(organization_id, organizationAudience, expected.organization.ids);
   if (expected.requiredScopes.length > 0) assertScopes(scope, expected.requiredScopes);
   if (expected.caller) assertCaller(payload, expected.caller); // token type, client, actor: who may call (403s)

@@ -104,13 +104,20 @@ describe('checkClaims', () => {
   });
 
   test('checks exp before the issuer, and the issuer before the audience', () => {
-    assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW - 1, sub: 'u' }), 'TOKEN_EXPIRED');
-    assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW + 1, sub: 'u' }), 'ISSUER_INVALID');
+    assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW - 1 }), 'TOKEN_EXPIRED');
+    assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW + 1 }), 'ISSUER_INVALID');
   });
 
   test('refuses a token without sub (RFC 9068 §2.2), so a verified context always names its subject', () => {
     const { sub: _sub, ...withoutSub } = base;
     assert.equal(codeOf(withoutSub), 'TOKEN_MALFORMED');
+  });
+
+  test('checks sub after exp, the issuer and the audience: a token for someone else is refused for that first', () => {
+    const { sub: _sub, ...withoutSub } = base;
+    assert.equal(codeOf({ ...withoutSub, exp: NOW - 1 }), 'TOKEN_EXPIRED');
+    assert.equal(codeOf({ ...withoutSub, iss: 'joe' }), 'ISSUER_INVALID');
+    assert.equal(codeOf({ ...withoutSub, aud: 'https://other.example' }), 'AUDIENCE_INVALID');
   });
 
   describe('maxTokenAge', () => {
