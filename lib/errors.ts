@@ -36,8 +36,12 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   CSRF_REJECTED: 403,
   /** A guard's predicate over the verified claims (custom claims such as `roles`) returned false. */
   CLAIM_INVALID: 403,
-  /** A guard requires an actor (`act`, RFC 8693 §4.1) and the token names none, or refuses one and it names one. */
+  /** A guard or `actorPolicy` requires an actor (`act`, RFC 8693 §4.1) and the token names none, or refuses one and it names one. */
   ACTOR_INVALID: 403,
+  /** `acceptsToken` or a guard accepts only user tokens and this is a machine-to-machine one (`sub === client_id`), or the other way round. */
+  TOKEN_TYPE_NOT_ACCEPTED: 403,
+  /** `allowedClients` or a guard lists the clients accepted and the token's `client_id` is not one of them (or it has none). */
+  CLIENT_NOT_ALLOWED: 403,
   /** The JWKS could not be fetched or parsed and no usable cached copy exists. */
   JWKS_UNAVAILABLE: 503,
   /** The revocation list fails closed: its store has been out of reach longer than `failClosedAfterMs` (an extension of the contract's table). */

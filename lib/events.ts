@@ -9,8 +9,12 @@ import type { AuthErrorCode, AuthErrorDetail, AuthErrorStatus } from './errors.j
 
 /** Every event an `onEvent` hook receives. */
 export type AuthEvent =
-  /** A token passed every check; `cached` when the verified-token cache answered. */
-  | { type: 'verified'; cached: boolean; sub: string | undefined; alg: string | undefined }
+  /**
+   * A token passed every check; `cached` when the verified-token cache answered.
+   * `actors`: the acting chain (RFC 8693 §4.1 `act`, the current actor first),
+   * present only when someone acts for `sub`, for audit logs.
+   */
+  | { type: 'verified'; cached: boolean; sub: string | undefined; alg: string | undefined; actors?: ReadonlyArray<Readonly<Record<string, unknown>>> }
   /** A request or token was refused. `stage` names the pipeline stage that refused it. */
   | { type: 'rejected'; code: AuthErrorCode; status: AuthErrorStatus; stage: RejectionStage; message: string; detail: AuthErrorDetail | undefined }
   /**
@@ -58,11 +62,20 @@ export const REJECTION_STAGE: Readonly<Record<AuthErrorCode, RejectionStage>> = 
   TOKEN_REVOKED: 'revocation',
   REVOCATION_UNAVAILABLE: 'revocation',
   CLAIM_INVALID: 'guard',
-  ACTOR_INVALID: 'guard',
+  ACTOR_INVALID: 'claims',
+  TOKEN_TYPE_NOT_ACCEPTED: 'claims',
+  CLIENT_NOT_ALLOWED: 'claims',
 });
 
 /** Why a JWKS was requested. */
 export type JwksFetchReason = 'cold' | 'ttl' | 'unknown-kid' | 'retry';
+
+/** A `verified` event; `actors` (the acting chain) only when someone acts for `sub`. */
+export function verifiedEvent(cached: boolean, sub: string | null | undefined, alg: string | undefined, actors: ReadonlyArray<Readonly<Record<string, unknown>>> | undefined): AuthEvent {
+  const event: Extract<AuthEvent, { type: 'verified' }> = { type: 'verified', cached, sub: sub ?? undefined, alg };
+  if (actors !== undefined && actors.length > 0) event.actors = actors;
+  return event;
+}
 
 /** Calls the hook, if any; a hook that throws never breaks a request. */
 export function emit(onEvent: ((event: AuthEvent) => void) | undefined, event: AuthEvent): void {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ExpectedClaims } from './jose/claims.js';
+import { hasCallerPolicy, type AcceptsToken, type ActorPolicy, type CallerPolicy } from './jose/caller.js';
 import { isCookieName } from './request/cookies.js';
 import type { AuthEvent } from './events.js';
 import type { Store } from './stores/store.js';
@@ -108,6 +109,32 @@ export interface VerifyAuthOptions {
    * memory, no I/O per request. Default: none (a token stays valid until `exp`).
    */
   revocation?: RevocationCheck;
+  /**
+   * Which tokens the middleware accepts: `user` (a person signed in through an
+   * app), `machine` (a machine-to-machine app for itself: `sub === client_id`)
+   * or `any`. Another type is a 403 `TOKEN_TYPE_NOT_ACCEPTED`. Default: `any`,
+   * because in Logto a machine token for this API carries only the
+   * permissions an admin granted that app through its roles, as a user token
+   * carries a user's; set `user` on an API that is for people only, or use the
+   * `requireUser()` guard per route.
+   */
+  acceptsToken?: AcceptsToken;
+  /**
+   * The clients (`client_id`: an app id, or the `https://` URL of an MCP
+   * client's metadata document) whose tokens are accepted, compared exactly.
+   * Another client, or a token without `client_id`, is a 403
+   * `CLIENT_NOT_ALLOWED`; the list never goes into an HTTP answer. Default:
+   * none (any client).
+   */
+  allowedClients?: string[];
+  /**
+   * Tokens that name an actor (`act`, RFC 8693 §4.1: Logto's token exchange,
+   * for impersonation and delegation): `allow` them (the chain is in
+   * `auth.actors` and in `verified` events), `refuse` them, or `require` one.
+   * A refusal is a 403 `ACTOR_INVALID`. Default: `allow`, since Logto issues
+   * such a token only to an app the tenant enabled token exchange for.
+   */
+  actorPolicy?: ActorPolicy;
 }
 
 /**
@@ -195,6 +222,7 @@ export const OPTION_KEYS = [
   'logtoUrl', 'audience', 'cookieName', 'requiredScope', 'allowGuest', 'guestCookieName', 'requiredOrganization', 'tokenCache',
   'algorithms', 'clockTolerance', 'jwksCacheTtl', 'fetch', 'issuer', 'jwksUri', 'trustedOrigins', 'csrfProtection', 'maxTokenAge',
   'jwksRequestHeaders', 'onEvent', 'store', 'resourceMetadata', 'revocation',
+  'acceptsToken', 'allowedClients', 'actorPolicy',
 ] as const satisfies readonly (keyof VerifyAuthOptions)[];
 
 interface Resolution {
@@ -333,7 +361,7 @@ function resolve(options: VerifyAuthOptions): ResolvedOptions {
     issuer: issuers[0]!,
     jwksUri,
     algorithms,
-    expected: Object.freeze({ issuers: new Set(issuers), audiences: new Set(audiences), requiredScopes: Object.freeze(requiredScopes), clockToleranceSec: clockTolerance, organization, maxTokenAgeSec: maxTokenAge }),
+    expected: Object.freeze({ issuers: new Set(issuers), audiences: new Set(audiences), requiredScopes: Object.freeze(requiredScopes), clockToleranceSec: clockTolerance, organization, maxTokenAgeSec: maxTokenAge, caller: callerOption(options) }),
     cookieName,
     guestCookieName,
     allowGuest: options.allowGuest === true,
@@ -476,4 +504,15 @@ function organizationOption(value: unknown): { ids: ReadonlySet<string> } | unde
   if (value === undefined || value === false) return undefined;
   if (value === true) return { ids: new Set() };
   return { ids: new Set(nonEmptyStrings(value, 'requiredOrganization')) };
+}
+
+// who may call: undefined when the options restrict nothing, so checkClaims skips it
+function callerOption(options: VerifyAuthOptions): CallerPolicy | undefined {
+  const { acceptsToken, allowedClients, actorPolicy } = options;
+  if (acceptsToken !== undefined && acceptsToken !== 'user' && acceptsToken !== 'machine' && acceptsToken !== 'any') throw invalid("acceptsToken must be 'user', 'machine' or 'any'");
+  if (actorPolicy !== undefined && actorPolicy !== 'allow' && actorPolicy !== 'refuse' && actorPolicy !== 'require') throw invalid("actorPolicy must be 'allow', 'refuse' or 'require'");
+  // exact strings: a client id may be an https:// URL (an MCP client ID metadata document), compared as sent
+  const clients = allowedClients === undefined ? undefined : new Set(nonEmptyStrings(allowedClients, 'allowedClients'));
+  const policy: CallerPolicy = { tokenType: acceptsToken === 'any' ? undefined : acceptsToken, clients, actor: actorPolicy };
+  return hasCallerPolicy(policy) ? Object.freeze(policy) : undefined;
 }

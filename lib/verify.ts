@@ -8,9 +8,10 @@
  * @module
  */
 import { assertTimely, checkClaims, type JWTPayload } from './jose/claims.js';
-import { contextOf, type AuthContext } from './context.js';
+import { contextOf, type AuthContext, type AuthenticatedContext, type GuestContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
-import { emit, REJECTION_STAGE } from './events.js';
+import { emit, REJECTION_STAGE, verifiedEvent } from './events.js';
+import { actorsOf } from './jose/caller.js';
 import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './request/guest.js';
 import { isAlgorithm, type Algorithm } from './jose/jwk.js';
 import { findKey, getKey, isKeyFresh } from './keys/jwks-cache.js';
@@ -30,12 +31,13 @@ import { assertNotRevoked } from './revocation/assert-not-revoked.js';
  * (`TOKEN_REVOKED`); without one, a token stays valid until its `exp`.
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
-export function verifyLogtoToken(token: string, options: VerifyAuthOptions): Promise<AuthContext> {
+export function verifyLogtoToken<Claims extends object = {}>(token: string, options: VerifyAuthOptions): Promise<AuthenticatedContext<Claims>> {
   // not async: verifyToken's own promise goes to the caller, with no wrapper to
   // resolve (each async layer that returns a promise costs the caller microtask turns)
   try {
     const verified = verifyToken(token, resolveOptions(options));
-    return verified instanceof Promise ? verified : Promise.resolve(verified);
+    // a verified token's context (contextOf); Claims is the caller's word for its custom claims
+    return (verified instanceof Promise ? verified : Promise.resolve(verified)) as Promise<AuthenticatedContext<Claims>>;
   } catch (error) {
     return Promise.reject(error); // bad options and refusals found at once reject, as from an async function
   }
@@ -53,11 +55,12 @@ export function verifyLogtoToken(token: string, options: VerifyAuthOptions): Pro
  * source failed with a 401 (a 403, `CSRF_REJECTED` included, or a 503 is
  * still thrown).
  */
-export function verifyAuth(input: AuthInput, options: VerifyAuthOptions): Promise<AuthContext> {
+export function verifyAuth<Claims extends object = {}>(input: AuthInput, options: VerifyAuthOptions): Promise<AuthenticatedContext<Claims> | GuestContext> {
   // not async, as verifyLogtoToken: a remembered token's answer is one resolved promise
   try {
     const outcome = authenticate(input, resolveOptions(options));
-    return outcome instanceof Promise ? outcome.then(contextOrThrow) : Promise.resolve(contextOrThrow(outcome));
+    // a verified token's context, or a guest's (guest mode)
+    return (outcome instanceof Promise ? outcome.then(contextOrThrow) : Promise.resolve(contextOrThrow(outcome))) as Promise<AuthenticatedContext<Claims> | GuestContext>;
   } catch (error) {
     return Promise.reject(error); // bad options and unknown inputs reject, as from an async function
   }
@@ -195,7 +198,7 @@ function verifyToken(token: string, options: ResolvedOptions): AuthContext | Pro
       throw reported(options, error);
     }
     if (remembered) {
-      if (options.onEvent) emit(options.onEvent, { type: 'verified', cached: true, sub: remembered.userId ?? undefined, alg: undefined });
+      if (options.onEvent) emit(options.onEvent, verifiedEvent(true, remembered.userId, undefined, remembered.actors));
       return remembered;
     }
   }
@@ -223,9 +226,9 @@ async function verifyStages(token: string, options: ResolvedOptions): Promise<Au
   // a warm JWKS cache answers without a promise; a fetch, a refetch or an error goes through getKey
   const key = findKey(options, alg, jws.header.kid, now) ?? (await getKey(options, alg, jws.header.kid)); // KEY_NOT_FOUND, JWKS_UNAVAILABLE
   if (!(await signatureVerifies(jws, alg, key.cryptoKey, key.signatureLength))) throw signatureInvalid(); // SIGNATURE_INVALID
-  checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, then scope
+  checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, scope, then who calls (acceptsToken, allowedClients, actorPolicy)
   assertNotRevoked(jws.payload, options); // TOKEN_REVOKED, REVOCATION_UNAVAILABLE: in memory, no I/O
-  if (options.onEvent) emit(options.onEvent, { type: 'verified', cached: false, sub: jws.payload.sub, alg });
+  if (options.onEvent) emit(options.onEvent, verifiedEvent(false, jws.payload.sub, alg, actorsOf(jws.payload)));
   // the context is built once per verified token: a remembered one keeps it for every hit
   const context = contextOf(jws.payload);
   return options.tokenCache && seenBefore(token) ? ownCopy(rememberVerified(options, token, context, key.cachedKey).context) : context;

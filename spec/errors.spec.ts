@@ -21,6 +21,9 @@ const CONTRACT_TABLE: Record<AuthErrorCode, number> = {
   // the guards' codes (README "Authorization"), beside the contract's
   CLAIM_INVALID: 403,
   ACTOR_INVALID: 403,
+  // who may call (docs/context.md), beside the guards'
+  TOKEN_TYPE_NOT_ACCEPTED: 403,
+  CLIENT_NOT_ALLOWED: 403,
   JWKS_UNAVAILABLE: 503,
   REVOCATION_UNAVAILABLE: 503,
 };

@@ -74,6 +74,9 @@ describe('resolveOptions', () => {
     store: { get: async () => undefined, set: async () => {}, setIfAbsent: async () => true, delete: async () => {} } as unknown as NonNullable<VerifyAuthOptions['store']>,
     resourceMetadata: { resource: 'https://api.example.com' },
     revocation: { check: () => undefined },
+    acceptsToken: 'user',
+    allowedClients: ['app_1'],
+    actorPolicy: 'refuse',
   };
 
   test('checks every option the interface declares for a change', () => {
@@ -204,10 +207,22 @@ describe('resolveOptions', () => {
     'jwksRequestHeaders with a number': { logtoUrl: 'https://t.example', audience: 'a', jwksRequestHeaders: { 'x-a': 1 } },
     'an onEvent that is not a function': { logtoUrl: 'https://t.example', audience: 'a', onEvent: 'log' },
     'a csrfProtection that is not a boolean': { logtoUrl: 'https://t.example', audience: 'a', csrfProtection: 'off' },
+    'an unknown acceptsToken': { logtoUrl: 'https://t.example', audience: 'a', acceptsToken: 'm2m' },
+    'an empty allowedClients list': { logtoUrl: 'https://t.example', audience: 'a', allowedClients: [] },
+    'allowedClients with an empty id': { logtoUrl: 'https://t.example', audience: 'a', allowedClients: ['app_1', ''] },
+    'an unknown actorPolicy': { logtoUrl: 'https://t.example', audience: 'a', actorPolicy: 'deny' },
   };
   for (const [what, options] of Object.entries(bad)) {
     test(`throws a TypeError for ${what}`, () => {
       assert.throws(() => resolveOptions(options as VerifyAuthOptions), TypeError);
     });
   }
+
+  test('checks no caller when acceptsToken is any and actorPolicy allow (the defaults), and keeps a policy otherwise', () => {
+    const base = { logtoUrl: 'https://t.example', audience: 'a' };
+    assert.equal(resolveOptions({ ...base }).expected.caller, undefined);
+    assert.equal(resolveOptions({ ...base, acceptsToken: 'any', actorPolicy: 'allow' }).expected.caller, undefined);
+    const caller = resolveOptions({ ...base, acceptsToken: 'user', allowedClients: ['https://mcp.example.com/client.json'], actorPolicy: 'refuse' }).expected.caller;
+    assert.deepEqual({ ...caller, clients: [...(caller?.clients ?? [])] }, { tokenType: 'user', clients: ['https://mcp.example.com/client.json'], actor: 'refuse' });
+  });
 });

@@ -7,6 +7,8 @@
 // types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
 import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
 import type { AuthContext } from '../context.js';
+
+export type { Authenticated } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
@@ -25,8 +27,8 @@ export type ExpressRequestLike = RequestLike & { method?: string };
  * in a handler. (No global augmentation of Express types: another library
  * may already declare its own `req.auth`.)
  */
-export interface WithAuth {
-  auth?: AuthContext;
+export interface WithAuth<Claims extends object = {}> {
+  auth?: AuthContext<Claims>;
 }
 
 /** The parts of a Node `ServerResponse` the middleware writes. */
@@ -118,7 +120,7 @@ export type ExpressGuard = ExpressAuthMiddleware;
  * before it answers it first, or sets its headers for this 204).
  * `{ param }` reads `req.params`; a function gets `req`.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(expressGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(expressGuard);
 
 function expressGuard(requirement: Requirement<ExpressRequestLike>, name: string): ExpressGuard {
   return function logtoGuard(req, res, next) {

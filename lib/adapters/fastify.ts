@@ -15,6 +15,8 @@
 // types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
 import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
 import { unauthenticatedContext, type AuthContext } from '../context.js';
+
+export type { Authenticated } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';
@@ -187,7 +189,7 @@ export type FastifyGuard = (request: FastifyRequestLike & { params?: unknown }, 
  * answered 204 here and never reaches the handler (`@fastify/cors` answers it
  * first where registered). `{ param }` reads `request.params`; a function gets `request`.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(fastifyGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(fastifyGuard);
 
 function fastifyGuard(requirement: Requirement<FastifyRequestLike>, name: string): FastifyGuard {
   return async function logtoGuard(request, reply) {

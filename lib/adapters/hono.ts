@@ -7,7 +7,7 @@
 // ClaimPredicate and OrganizationSource are imported so the emitted .d.ts names the guards'
 // types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
 import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
-import { unauthenticatedContext, type AuthContext } from '../context.js';
+import { unauthenticatedContext, type AuthContext, type AuthenticatedContext } from '../context.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
@@ -23,8 +23,18 @@ export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadat
  * `c.get('auth')` and `c.var.auth` as `AuthContext`. Merge it with your own:
  * `{ Bindings: MyBindings; Variables: AuthEnv['Variables'] & MyVariables }`.
  */
-export interface AuthEnv {
-  Variables: { auth: AuthContext };
+export interface AuthEnv<Claims extends object = {}> {
+  Variables: { auth: AuthContext<Claims> };
+}
+
+/**
+ * `AuthEnv` for an app without guest mode: `new Hono<AuthenticatedEnv<MyClaims>>()`
+ * types `c.var.auth` as the verified user's context, `payload` never null
+ * and carrying `MyClaims`. (A CORS preflight, which only an `OPTIONS` route
+ * sees, gets an unauthenticated context.)
+ */
+export interface AuthenticatedEnv<Claims extends object = {}> {
+  Variables: { auth: AuthenticatedContext<Claims> };
 }
 
 /** The parts of a Hono `Context` the middleware reads and writes. */
@@ -96,7 +106,7 @@ export type HonoGuard = (c: HonoGuardContextLike, next: () => Promise<void>) => 
  * is answered 204 here and never reaches the handler (Hono's `cors()` before
  * it answers it first). `{ param }` reads `c.req.param()`; a function gets `c`.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(honoGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(honoGuard);
 
 function honoGuard(requirement: Requirement<HonoGuardContextLike>, name: string): HonoGuard {
   return async function logtoGuard(c, next) {

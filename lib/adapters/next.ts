@@ -9,7 +9,7 @@
 // ClaimPredicate and OrganizationSource are imported so the emitted .d.ts names the guards'
 // types; left out, tsc writes import("./<adapter>.js"), which the .d.cts build does not rewrite
 import { guardsFor, requirementError, type ClaimPredicate, type OrganizationSource, type Requirement } from '../authorize/requirements.js';
-import { unauthenticatedContext, type AuthContext } from '../context.js';
+import { unauthenticatedContext, type AuthContext, type AuthenticatedContext, type GuestContext } from '../context.js';
 import type { AuthErrorCode, AuthErrorStatus } from '../errors.js';
 import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
@@ -31,9 +31,10 @@ export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadat
  * tsconfig `next build` writes has `strict: false`, where a union that lacks
  * them gives TS2339 on `result.code`.
  */
-export interface NextAuthSuccess {
+export interface NextAuthSuccess<Claims extends object = {}> {
   success: true;
-  auth: AuthContext;
+  /** The verified user, or a guest in guest mode. */
+  auth: AuthenticatedContext<Claims> | GuestContext;
   /** True when guest mode made a new guest id: send `setCookie` so the browser keeps it. */
   newGuestId: boolean;
   /** The ready guest `Set-Cookie` value when `newGuestId` (`Secure` on https), else `undefined`. */
@@ -55,7 +56,7 @@ export interface NextAuthFailure {
 }
 
 /** The outcome of `verifyNextAuth`: a guest context counts as success. */
-export type NextAuthResult = NextAuthSuccess | NextAuthFailure;
+export type NextAuthResult<Claims extends object = {}> = NextAuthSuccess<Claims> | NextAuthFailure;
 
 /**
  * Verifies the request's token. Never rejects for an `AuthError` (a 503
@@ -65,11 +66,12 @@ export type NextAuthResult = NextAuthSuccess | NextAuthFailure;
  * ready in `setCookie` for the caller to send. Does not let CORS preflights
  * through: that is the caller's choice here (`protectRequest` and `withAuth` do).
  */
-export async function verifyNextAuth(request: Request | RequestLike, options: VerifyAuthOptions): Promise<NextAuthResult> {
+export async function verifyNextAuth<Claims extends object = {}>(request: Request | RequestLike, options: VerifyAuthOptions): Promise<NextAuthResult<Claims>> {
   const resolved = resolveOptions(options);
   const outcome = await authenticate(request as RequestLike, resolved);
   if (outcome.error) return { success: false, error: outcome.error.message, code: outcome.error.code, status: outcome.error.status };
-  return { success: true, auth: outcome.auth, newGuestId: outcome.newGuestId, setCookie: guestSetCookie(outcome, resolved.guestCookieName) };
+  // authenticate's context is a verified token's (contextOf) or a guest's; Claims is the caller's word
+  return { success: true, auth: outcome.auth as AuthenticatedContext<Claims> | GuestContext, newGuestId: outcome.newGuestId, setCookie: guestSetCookie(outcome, resolved.guestCookieName) };
 }
 
 /** What `protectRequest` calls for an allowed request: the response to send on (`NextResponse.next()`, a rewrite...), or `undefined` to continue. */
@@ -100,8 +102,16 @@ export async function protectRequest(request: Request, options: VerifyAuthOption
   return cookie === undefined || response === undefined ? response : withHeader(response, 'set-cookie', cookie);
 }
 
-/** A route handler wrapped by `withAuth`, called only when the request is allowed; it gets the request type it was called with. */
-export type AuthenticatedHandler<Context, Req extends Request = Request> = (request: Req, auth: AuthContext, context: Context) => Response | Promise<Response>;
+/**
+ * A route handler wrapped by `withAuth`, called only when the request is
+ * allowed; it gets the request type it was called with, and `Auth`: the
+ * verified user's context (`AuthenticatedContext<MyClaims>`) where no guest
+ * can arrive, else that or a `GuestContext`.
+ */
+export type AuthenticatedHandler<Context, Req extends Request = Request, Auth extends AuthContext<any> = AuthenticatedContext> = (request: Req, auth: Auth, context: Context) => Response | Promise<Response>;
+
+/** What `withAuth` returns: an App Router route handler. */
+export type RouteHandler<Context, Req extends Request = Request> = (request: Req, context: Context) => Promise<Response>;
 
 /**
  * Wraps an App Router route handler: calls `handler(request, auth, context)`
@@ -110,11 +120,21 @@ export type AuthenticatedHandler<Context, Req extends Request = Request> = (requ
  * use `request.nextUrl`. Appends the guest `Set-Cookie` to the handler's
  * response when a new guest id was made. A CORS preflight is not
  * authenticated: the handler gets it with an unauthenticated context
- * (`isAuthenticated: false`, `userId: null`). Bad options throw `TypeError` here.
+ * (`isAuthenticated: false`, `userId: null`); only a handler exported as
+ * `OPTIONS` can see one, which its `auth` type does not say. Without
+ * `allowGuest: true` the handler's `auth` is an `AuthenticatedContext<Claims>`
+ * (`userId` and `payload` never null); with it, that or a `GuestContext`.
+ * Bad options throw `TypeError` here.
  * With a `requirement`, the route is also guarded: `withAuth(handler, options,
  * { scopes: ['admin'] })` is `withAuth(withGuard({ scopes: ['admin'] }, handler), options)`.
  */
-export function withAuth<Context = unknown, Req extends Request = Request>(handler: AuthenticatedHandler<Context, Req>, options: VerifyAuthOptions, requirement?: Requirement<Req>): (request: Req, context: Context) => Promise<Response> {
+// guest mode on: the handler gets the user or a guest
+export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims> | GuestContext>, options: VerifyAuthOptions & { allowGuest: true }, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
+// guest mode off (the default): the handler gets a verified user, `auth.payload` never null
+export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>, options: VerifyAuthOptions & { allowGuest?: false }, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
+// options whose allowGuest is not known when compiling: either
+export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims> | GuestContext>, options: VerifyAuthOptions, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
+export function withAuth<Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req, any>, options: VerifyAuthOptions, requirement?: Requirement<Req>): RouteHandler<Context, Req> {
   const resolved = resolveOptions(options, { fresh: true });
   const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per handler
@@ -130,8 +150,12 @@ export function withAuth<Context = unknown, Req extends Request = Request>(handl
   };
 }
 
-/** A Next guard: wraps a `withAuth` handler, and calls it only when the requirement holds. */
-export type NextGuard = <Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req>) => AuthenticatedHandler<Context, Req>;
+/**
+ * A Next guard: wraps a `withAuth` handler, and calls it only when the
+ * requirement holds, so the handler always gets a verified user (a guest is
+ * answered 401) whatever `withAuth`'s options.
+ */
+export type NextGuard = <Context, Req extends Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>) => AuthenticatedHandler<Context, Req, AuthContext>;
 
 /**
  * Per-route guards for `withAuth` handlers, over the `auth` it verified (no
@@ -143,10 +167,10 @@ export type NextGuard = <Context, Req extends Request>(handler: AuthenticatedHan
  * without `withAuth` around it throws (a 500). A CORS preflight is answered
  * 204 and never reaches the handler.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(nextGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(nextGuard);
 
 /** `guard(requirement)(handler)`: the route handler, guarded. */
-export function withGuard<Context, Req extends Request>(requirement: Requirement<Req>, handler: AuthenticatedHandler<Context, Req>): AuthenticatedHandler<Context, Req> {
+export function withGuard<Context, Req extends Request, Claims extends object = {}>(requirement: Requirement<Req>, handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>): AuthenticatedHandler<Context, Req, AuthContext> {
   return guard(requirement as Requirement<Request>)(handler);
 }
 
@@ -165,14 +189,15 @@ export function guardResponse(request: Request, auth: AuthContext, requirement: 
 }
 
 function nextGuard(requirement: Requirement<Request>, name: string): NextGuard {
-  return <Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req>): AuthenticatedHandler<Context, Req> =>
+  return <Context, Req extends Request, Claims extends object>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>): AuthenticatedHandler<Context, Req, AuthContext> =>
     async function guardedHandler(request, auth, context) {
       if (isCorsPreflight(request.method, request.headers)) return preflightResponse();
       if (typeof auth?.isAuthenticated !== 'boolean') throw new Error(`logto-authkit: ${name}() got no auth: wrap the guarded handler in withAuth(handler, options)`);
       // Next 15 and 16 hand params as a promise, Next 14 as an object
       const params = (await (context as { params?: unknown } | undefined)?.params) as Record<string, unknown> | undefined;
       const error = requirementError(auth, requirement as Requirement<unknown>, { raw: request, params, headers: request.headers });
-      return error === undefined ? handler(request, auth, context) : errorResponse(error, guardChallenge(auth, error));
+      // requirementError refuses every context that is not a verified user's (401 TOKEN_MISSING)
+      return error === undefined ? handler(request, auth as AuthenticatedContext<Claims>, context) : errorResponse(error, guardChallenge(auth, error));
     };
 }
 

@@ -12,6 +12,7 @@
  */
 import type { AuthContext } from '../context.js';
 import { AuthError } from '../errors.js';
+import { callerError, callerOf, type AcceptsToken, type Caller } from '../jose/caller.js';
 import type { JWTPayload } from '../jose/claims.js';
 import type { HeadersLike } from '../request/token-source.js';
 
@@ -45,6 +46,14 @@ export interface Requirement<Req = unknown> {
    * Default: not checked.
    */
   actor?: boolean;
+  /**
+   * The token type accepted: `user` (a person) or `machine` (a
+   * machine-to-machine app for itself, `sub === client_id`); `any` checks
+   * nothing (`TOKEN_TYPE_NOT_ACCEPTED`). Default: not checked.
+   */
+  acceptsToken?: AcceptsToken;
+  /** The clients (`client_id`, exact match, `https://` ids included) accepted (`CLIENT_NOT_ALLOWED`). Default: not checked. */
+  clients?: string | readonly string[];
 }
 
 /** What a guard reads from the request; each adapter builds it from its framework's request. */
@@ -61,8 +70,9 @@ export interface GuardRequest<Req = unknown> {
  * Checks `auth` against `requirement`; throws the `AuthError` of the first
  * check that fails, in this order: authenticated (401 `TOKEN_MISSING` for a
  * guest), `scopes` and `anyScope` (`SCOPE_MISSING`), `organization`
- * (`ORGANIZATION_INVALID`), `claims` (`CLAIM_INVALID`), `actor`
- * (`ACTOR_INVALID`). Throws `TypeError` for a requirement that needs the
+ * (`ORGANIZATION_INVALID`), `claims` (`CLAIM_INVALID`), then who calls:
+ * `acceptsToken` (`TOKEN_TYPE_NOT_ACCEPTED`), `clients` (`CLIENT_NOT_ALLOWED`),
+ * `actor` (`ACTOR_INVALID`). Throws `TypeError` for a requirement that needs the
  * request when none is given, names a route parameter the route lacks, or is
  * malformed (`assertRequirement`). Does not verify the token: `auth` must come
  * from the library.
@@ -83,7 +93,7 @@ export function requirementError<Req>(auth: AuthContext, requirement: Requiremen
     scopeError(auth.payload.scope, listOf(requirement.scopes), requirement.anyScope ?? []) ??
     (requirement.organization === undefined ? undefined : organizationError(auth.organizationId, requirement.organization, request)) ??
     claimsError(auth, listOf(requirement.claims)) ??
-    (requirement.actor === undefined ? undefined : actorError(auth.payload.act, requirement.actor))
+    (hasCallerRequirement(requirement) ? callerRequirementError(auth, requirement) : undefined)
   );
 }
 
@@ -94,12 +104,14 @@ export function requirementError<Req>(auth: AuthContext, requirement: Requiremen
  */
 export function assertRequirement(requirement: Requirement<unknown>): void {
   if (typeof requirement !== 'object' || requirement === null) throw new TypeError('logto-authkit: a guard requirement must be an object');
-  const { scopes, anyScope, organization, claims, actor } = requirement;
+  const { scopes, anyScope, organization, claims, actor, acceptsToken, clients } = requirement;
   if (scopes !== undefined) assertScopeList(listOf(scopes), 'scopes');
   if (anyScope !== undefined) assertScopeList(anyScope, 'anyScope');
   if (organization !== undefined) assertOrganizationSource(organization);
   if (claims !== undefined && (listOf(claims).length === 0 || !listOf(claims).every((predicate) => typeof predicate === 'function'))) throw new TypeError('logto-authkit: claims must be a predicate function or a non-empty list of them');
   if (actor !== undefined && typeof actor !== 'boolean') throw new TypeError('logto-authkit: actor must be true (required) or false (refused)');
+  if (acceptsToken !== undefined && acceptsToken !== 'user' && acceptsToken !== 'machine' && acceptsToken !== 'any') throw new TypeError("logto-authkit: acceptsToken must be 'user', 'machine' or 'any'");
+  if (clients !== undefined && (listOf(clients).length === 0 || !listOf(clients).every((id) => typeof id === 'string' && id !== ''))) throw new TypeError('logto-authkit: clients must be a client id or a non-empty list of them');
 }
 
 /** A predicate: the claim (an array, or a space-separated string as `scope` is) includes every one of `values`. */
@@ -134,6 +146,12 @@ export interface Guards<Guard, Req> {
   requireActor(): Guard;
   /** The token must not carry an actor: only the user themself (`ACTOR_INVALID`). */
   forbidActor(): Guard;
+  /** The token must be a user's, not a machine-to-machine app's own (`TOKEN_TYPE_NOT_ACCEPTED`). */
+  requireUser(): Guard;
+  /** The token must be a machine-to-machine app's own, `sub === client_id` (`TOKEN_TYPE_NOT_ACCEPTED`). */
+  requireMachine(): Guard;
+  /** The token's `client_id` must be one of these, compared exactly (`CLIENT_NOT_ALLOWED`). */
+  requireClients(...clients: string[]): Guard;
 }
 
 /**
@@ -155,6 +173,9 @@ export function guardsFor<Guard, Req>(make: (requirement: Requirement<Req>, name
     requireClaims: (...predicates) => build({ claims: predicates }, 'requireClaims'),
     requireActor: () => build({ actor: true }, 'requireActor'),
     forbidActor: () => build({ actor: false }, 'forbidActor'),
+    requireUser: () => build({ acceptsToken: 'user' }, 'requireUser'),
+    requireMachine: () => build({ acceptsToken: 'machine' }, 'requireMachine'),
+    requireClients: (...clients) => build({ clients }, 'requireClients'),
   };
 }
 
@@ -219,20 +240,25 @@ function claimsError(auth: AuthContext, predicates: readonly ClaimPredicate[]): 
   return undefined;
 }
 
-// Strict on shape, both ways: any `act` present (a string, an array, null) is
-// refused by forbidActor, and requireActor wants what RFC 8693 §4.1 describes,
-// a JSON object naming the actor (a string `sub` or `client_id`), not `{}`.
-function actorError(act: unknown, required: boolean): AuthError | undefined {
-  if (required ? isActor(act) : act === undefined) return undefined;
-  return required
-    ? new AuthError('ACTOR_INVALID', 'this route needs a token that names an actor ("act" claim, RFC 8693 token exchange)', { detail: { claim: 'act', expected: 'present', actual: undefined } })
-    : new AuthError('ACTOR_INVALID', 'this route refuses a token that names an actor ("act" claim): the user must act themself', { detail: { claim: 'act', expected: 'absent' } });
+function hasCallerRequirement<Req>(requirement: Requirement<Req>): boolean {
+  return requirement.actor !== undefined || (requirement.acceptsToken !== undefined && requirement.acceptsToken !== 'any') || requirement.clients !== undefined;
 }
 
-function isActor(act: unknown): boolean {
-  if (typeof act !== 'object' || act === null || Array.isArray(act)) return false;
-  const { sub, client_id: clientId } = act as { sub?: unknown; client_id?: unknown };
-  return (typeof sub === 'string' && sub !== '') || (typeof clientId === 'string' && clientId !== '');
+// the same check as the acceptsToken, allowedClients and actorPolicy options
+// (jose/caller.ts), over the facts the context already holds
+function callerRequirementError<Req>(auth: AuthContext, requirement: Requirement<Req>): AuthError | undefined {
+  const { acceptsToken, clients, actor } = requirement;
+  return callerError(callerFactsOf(auth), {
+    tokenType: acceptsToken === 'any' ? undefined : acceptsToken,
+    clients: clients === undefined ? undefined : listOf(clients),
+    actor: actor === undefined ? undefined : actor ? 'require' : 'refuse',
+  });
+}
+
+// a context from contextOf has the facts; one built by hand is read from its payload
+function callerFactsOf(auth: AuthContext): Caller {
+  if (auth.tokenType !== undefined && auth.actors !== undefined) return { tokenType: auth.tokenType, clientId: auth.clientId, actors: auth.actors, hasAct: auth.payload?.act !== undefined };
+  return callerOf(auth.payload as JWTPayload);
 }
 
 // A guard keeps a frozen copy of what it was given, as a factory keeps its

@@ -9,6 +9,7 @@
  * @module
  */
 import { AuthError } from '../errors.js';
+import { assertCaller, type CallerPolicy } from './caller.js';
 
 /** What the claims must satisfy; built once per options object. */
 export interface ExpectedClaims {
@@ -27,6 +28,8 @@ export interface ExpectedClaims {
   clockToleranceSec: number;
   /** Oldest `iat` accepted, in seconds before now; `undefined` checks no age. */
   maxTokenAgeSec?: number | undefined;
+  /** Who may call (token type, clients, actor policy); `undefined` when the options restrict none. */
+  caller?: CallerPolicy | undefined;
 }
 
 /** The verified claims set: registered claims typed, everything else as the issuer sent it. */
@@ -50,7 +53,8 @@ export interface JWTPayload {
  * Throws `TOKEN_MALFORMED` for a missing `exp` (or a missing `iat` under
  * `maxTokenAge`) or a claim of the wrong type, then `TOKEN_EXPIRED`,
  * `TOKEN_NOT_YET_VALID`, `ISSUER_INVALID`, `AUDIENCE_INVALID`,
- * `ORGANIZATION_INVALID` and last `SCOPE_MISSING` (the two 403s).
+ * `TOKEN_MALFORMED` for a missing `sub`, `ORGANIZATION_INVALID`, `SCOPE_MISSING`, and last the caller policy's
+ * `TOKEN_TYPE_NOT_ACCEPTED`, `CLIENT_NOT_ALLOWED`, `ACTOR_INVALID` (the 403s).
  */
 export function checkClaims(payload: Record<string, unknown>, expected: ExpectedClaims, nowSec: number): asserts payload is JWTPayload {
   const { exp, nbf, iat, iss, aud, sub, scope, jti, client_id, organization_id } = payload;
@@ -75,8 +79,12 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
     throw new AuthError('ISSUER_INVALID', 'the token "iss" (issuer) is not the expected issuer', { detail: { claim: 'iss', expected: [...expected.issuers], actual: iss } });
   }
   const organizationAudience = assertAudience(aud, expected);
+  // RFC 9068 §2.2: an access token names its subject (so a context's userId is
+  // never null); checked once the token is known to be for us, after the 401s above
+  if (sub === undefined) throw malformed('sub', 'the token has no "sub" (subject) claim');
   if (expected.organization) assertOrganization(organization_id, organizationAudience, expected.organization.ids);
   if (expected.requiredScopes.length > 0) assertScopes(scope, expected.requiredScopes);
+  if (expected.caller) assertCaller(payload, expected.caller); // token type, client, actor: who may call (403s)
 }
 
 /**

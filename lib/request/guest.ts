@@ -5,7 +5,7 @@
  * outage stays 503: those are not failures to authenticate.
  * @module
  */
-import type { AuthContext } from '../context.js';
+import type { GuestContext } from '../context.js';
 import type { AuthError } from '../errors.js';
 
 // a canonical lowercase UUID (RFC 9562 §4): 8-4-4-4-12 hex digits
@@ -28,6 +28,6 @@ export function newGuestId(): string {
 }
 
 /** The context of a guest. */
-export function guestContext(guestId: string): AuthContext {
+export function guestContext(guestId: string): GuestContext {
   return { userId: null, isAuthenticated: false, payload: null, isGuest: true, guestId };
 }

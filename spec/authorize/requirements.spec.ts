@@ -71,6 +71,21 @@ const ROWS: Row[] = [
   { name: 'scopes are checked before the organization', auth: token(), requirement: { scopes: 'admin', organization: true }, code: 'SCOPE_MISSING', scopes: ['admin'] },
   { name: 'the organization before the claims', auth: token({ roles: [] }), requirement: { organization: true, claims: claimIncludes('roles', 'admin') }, code: 'ORGANIZATION_INVALID' },
   { name: 'the claims before the actor', auth: token(), requirement: { claims: claimIncludes('roles', 'admin'), actor: true }, code: 'CLAIM_INVALID' },
+  // who may call: a machine token's sub is its client_id (Logto's client credentials)
+  { name: 'users only, a user token', auth: token({ client_id: 'app_web' }), requirement: { acceptsToken: 'user' } },
+  { name: 'users only, a machine token', auth: token({ sub: 'app_m2m', client_id: 'app_m2m' }), requirement: { acceptsToken: 'user' }, code: 'TOKEN_TYPE_NOT_ACCEPTED' },
+  { name: 'machines only, a user token', auth: token({ client_id: 'app_web' }), requirement: { acceptsToken: 'machine' }, code: 'TOKEN_TYPE_NOT_ACCEPTED' },
+  { name: 'machines only, a machine token', auth: token({ sub: 'app_m2m', client_id: 'app_m2m' }), requirement: { acceptsToken: 'machine' } },
+  { name: 'any token type', auth: token({ sub: 'app_m2m', client_id: 'app_m2m' }), requirement: { acceptsToken: 'any' } },
+  { name: 'a listed client', auth: token({ client_id: 'app_web' }), requirement: { clients: ['app_other', 'app_web'] } },
+  { name: 'a listed URL-shaped client (MCP client ID metadata document)', auth: token({ client_id: 'https://mcp.example.com/client.json' }), requirement: { clients: 'https://mcp.example.com/client.json' } },
+  { name: 'a URL-shaped client that differs by a trailing slash', auth: token({ client_id: 'https://mcp.example.com/client.json/' }), requirement: { clients: 'https://mcp.example.com/client.json' }, code: 'CLIENT_NOT_ALLOWED' },
+  { name: 'a client outside the list', auth: token({ client_id: 'app_evil' }), requirement: { clients: ['app_web'] }, code: 'CLIENT_NOT_ALLOWED' },
+  { name: 'a token of no client under a client list', auth: token({ client_id: undefined }), requirement: { clients: ['app_web'] }, code: 'CLIENT_NOT_ALLOWED' },
+  { name: 'the claims before the token type', auth: token({ sub: 'app_m2m', client_id: 'app_m2m' }), requirement: { claims: claimIncludes('roles', 'admin'), acceptsToken: 'user' }, code: 'CLAIM_INVALID' },
+  { name: 'the token type before the client', auth: token({ sub: 'app_m2m', client_id: 'app_m2m' }), requirement: { acceptsToken: 'user', clients: ['app_web'] }, code: 'TOKEN_TYPE_NOT_ACCEPTED' },
+  { name: 'the client before the actor', auth: token({ client_id: 'app_evil', act: { sub: 'admin_7' } }), requirement: { clients: ['app_web'], actor: false }, code: 'CLIENT_NOT_ALLOWED' },
+  { name: 'a context built by hand is read from its payload', auth: { userId: 'app_m2m', isAuthenticated: true, payload: { sub: 'app_m2m', client_id: 'app_m2m' } }, requirement: { acceptsToken: 'user' }, code: 'TOKEN_TYPE_NOT_ACCEPTED' },
 ];
 
 describe('requirementError', () => {
@@ -106,6 +121,19 @@ describe('checkRequirements', () => {
     assert.deepEqual(error!.detail, { claim: 'organization_id', expected: ['org_secret_1', 'org_secret_2'], actual: 'org_9' });
   });
 
+  test('never puts the allowed clients in the message, only in detail', () => {
+    const error = requirementError(token({ client_id: 'app_evil' }), { clients: ['app_secret_partner'] });
+    assert.equal(error!.message, 'the token "client_id" is not a client this route accepts');
+    assert.equal(error!.status, 403);
+    assert.deepEqual(error!.detail, { claim: 'client_id', expected: ['app_secret_partner'], actual: 'app_evil' });
+  });
+
+  test('puts the acting chain of a refused actor in detail, for audit logs', () => {
+    const act = { sub: 'agent_2', act: { sub: 'agent_1' } };
+    const error = requirementError(token({ act }), { actor: false });
+    assert.deepEqual(error!.detail, { claim: 'act', expected: 'absent', actual: [act, { sub: 'agent_1' }] });
+  });
+
   test('names the claim a claim predicate read, never the values it wanted', () => {
     const error = requirementError(token({ roles: ['editor'] }), { claims: claimIncludes('roles', 'super-secret-role') });
     assert.equal(error!.message, 'the token "roles" claim does not meet this route\'s requirement');
@@ -123,6 +151,9 @@ describe('assertRequirement', () => {
     ['claims not a function', { claims: 'roles' }],
     ['no claims', { claims: [] }],
     ['actor not a boolean', { actor: 'yes' }],
+    ['an unknown token type', { acceptsToken: 'service' }],
+    ['no clients', { clients: [] }],
+    ['an empty client id', { clients: [''] }],
     ['not an object', null],
   ];
   for (const [name, requirement] of BAD) {
@@ -148,6 +179,9 @@ describe('guardsFor', () => {
     guards.requireActor();
     guards.forbidActor();
     guards.guard({ scopes: 'x' });
+    guards.requireUser();
+    guards.requireMachine();
+    guards.requireClients('app_web', 'https://mcp.example.com/client.json');
     assert.deepEqual(made, [
       [{ scopes: ['a', 'b'] }, 'requireScopes'],
       [{ anyScope: ['c', 'd'] }, 'requireAnyScope'],
@@ -157,6 +191,9 @@ describe('guardsFor', () => {
       [{ actor: true }, 'requireActor'],
       [{ actor: false }, 'forbidActor'],
       [{ scopes: 'x' }, 'guard'],
+      [{ acceptsToken: 'user' }, 'requireUser'],
+      [{ acceptsToken: 'machine' }, 'requireMachine'],
+      [{ clients: ['app_web', 'https://mcp.example.com/client.json'] }, 'requireClients'],
     ]);
   });
 
@@ -192,6 +229,7 @@ describe('guardsFor', () => {
   test('refuses a bad requirement when the guard is made, not per request', () => {
     assert.throws(() => guards.requireScopes(), TypeError);
     assert.throws(() => guards.requireClaims(), TypeError);
+    assert.throws(() => guards.requireClients(), TypeError);
   });
 });
 

@@ -40,6 +40,9 @@ const GUARDED: Record<string, Requirement<any>> = {
   'scopes-any': { anyScope: ['admin:all', 'write:data'] },
   roles: { claims: [claimIncludes('roles', 'admin')] },
   actor: { actor: true },
+  // who may call (docs/context.md): the issuer's tokens are machine tokens of client m2m-test-app
+  users: { acceptsToken: 'user' },
+  clients: { clients: ['https://mcp.example/client-metadata.json', 'web-app'] },
 };
 const ORGANIZATION_ROUTE: Requirement<any> = { organization: { param: 'orgId' } };
 
@@ -188,7 +191,7 @@ export const ADAPTERS: AdapterUnderTest[] = [
   fastifyOf('Fastify 4', () => Fastify4() as unknown as ReturnType<typeof Fastify>),
 ];
 
-type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown';
+type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown' | 'usersOnly' | 'clients' | 'noActor';
 
 interface Case {
   description: string;
@@ -332,6 +335,38 @@ const CASES: Case[] = [
     headers: { 'set-cookie': null },
   },
   {
+    description: 'a machine token where only users are accepted is a 403 TOKEN_TYPE_NOT_ACCEPTED',
+    options: 'usersOnly',
+    request: () => bearer(),
+    status: 403,
+    body: { error: 'TOKEN_TYPE_NOT_ACCEPTED', message: 'this route does not accept machine-to-machine tokens' },
+    headers: { 'www-authenticate': 'Bearer error="insufficient_scope", error_description="this route does not accept machine-to-machine tokens"', 'cache-control': 'no-store' },
+  },
+  {
+    description: 'a client outside allowedClients is a 403 CLIENT_NOT_ALLOWED that names none of the allowed clients',
+    options: 'clients',
+    request: () => bearer(),
+    status: 403,
+    body: { error: 'CLIENT_NOT_ALLOWED', message: /^(?!.*(mcp\.example|web-app))/ },
+    headers: { 'www-authenticate': /^Bearer error="insufficient_scope", error_description="[^"]+"$/, 'cache-control': 'no-store' },
+  },
+  {
+    description: 'a token that names an actor under actorPolicy refuse is a 403 ACTOR_INVALID',
+    options: 'noActor',
+    request: async () => ({ headers: { authorization: `Bearer ${await logto.getToken({ actor: 'svc_agent' })}` } }),
+    status: 403,
+    body: { error: 'ACTOR_INVALID', message: /act/ },
+    headers: { 'www-authenticate': /^Bearer error="insufficient_scope", error_description="[^"]+"$/, 'cache-control': 'no-store' },
+  },
+  {
+    description: 'a token without an actor passes under actorPolicy refuse',
+    options: 'noActor',
+    request: () => bearer(),
+    status: 200,
+    body: { userId: 'm2m-test-app', isAuthenticated: true, isGuest: false, guestId: null },
+    headers: {},
+  },
+  {
     description: 'a bad Cookie header with no token is a 401 TOKEN_MISSING',
     options: 'base',
     request: async () => ({ headers: { cookie: '%%%; ;;=; logto_authtoken; =x; a=%ZZ' } }),
@@ -394,6 +429,8 @@ const GUARD_CASES: GuardCase[] = [
   { description: 'a claim predicate refuses a token without the role (403 CLAIM_INVALID)', path: '/g/roles', token: () => logto.getToken({ roles: ['editor'] }), status: 403, body: { error: 'CLAIM_INVALID', message: /./ }, challenge: /^Bearer error="insufficient_scope"/ },
   { description: 'an actor requirement passes a token-exchange token', path: '/g/actor', token: () => logto.getToken({ actor: 'svc_agent' }), status: 200, body: { userId: 'm2m-test-app', isAuthenticated: true, isGuest: false, guestId: null } },
   { description: 'an actor requirement refuses a token without act (403 ACTOR_INVALID)', path: '/g/actor', token: () => logto.getToken(), status: 403, body: { error: 'ACTOR_INVALID', message: /./ }, challenge: /^Bearer error="insufficient_scope"/ },
+  { description: 'a users-only guard refuses a machine token (403 TOKEN_TYPE_NOT_ACCEPTED)', path: '/g/users', token: () => logto.getToken(), status: 403, body: { error: 'TOKEN_TYPE_NOT_ACCEPTED', message: 'this route does not accept machine-to-machine tokens' }, challenge: /^Bearer error="insufficient_scope"/ },
+  { description: 'a clients guard refuses another client (403 CLIENT_NOT_ALLOWED) without naming the allowed ones', path: '/g/clients', token: () => logto.getToken(), status: 403, body: { error: 'CLIENT_NOT_ALLOWED', message: /^(?!.*(mcp\.example|web-app))/ }, challenge: /^Bearer error="insufficient_scope"(?!.*(mcp\.example|web-app))/ },
   { description: 'a guarded route without a token is the auth layer\'s 401 first', path: '/g/scopes-any', token: async () => undefined, status: 401, body: { error: 'TOKEN_MISSING', message: /./ }, challenge: /^Bearer$/ },
 ];
 
@@ -413,6 +450,9 @@ describe('every adapter answers the same table the same way', () => {
     options.otherAudience = { ...base, audience: 'https://other.example/api' };
     options.selfSigned = { logtoUrl: selfSigned.logtoUrl, audience: logto.audience };
     options.jwksDown = { ...base, jwksUri: 'http://127.0.0.1:9/oidc/jwks' };
+    options.usersOnly = { ...base, acceptsToken: 'user' };
+    options.clients = { ...base, allowedClients: ['https://mcp.example/client-metadata.json', 'web-app'] };
+    options.noActor = { ...base, actorPolicy: 'refuse' };
     for (const adapter of ADAPTERS) {
       // each adapter gets its own dead JWKS URL, so one adapter's backoff is not another's
       const own = Object.fromEntries(

@@ -108,6 +108,18 @@ describe('checkClaims', () => {
     assert.equal(codeOf({ iss: 'x', aud: 'y', exp: NOW + 1 }), 'ISSUER_INVALID');
   });
 
+  test('refuses a token without sub (RFC 9068 §2.2), so a verified context always names its subject', () => {
+    const { sub: _sub, ...withoutSub } = base;
+    assert.equal(codeOf(withoutSub), 'TOKEN_MALFORMED');
+  });
+
+  test('checks sub after exp, the issuer and the audience: a token for someone else is refused for that first', () => {
+    const { sub: _sub, ...withoutSub } = base;
+    assert.equal(codeOf({ ...withoutSub, exp: NOW - 1 }), 'TOKEN_EXPIRED');
+    assert.equal(codeOf({ ...withoutSub, iss: 'joe' }), 'ISSUER_INVALID');
+    assert.equal(codeOf({ ...withoutSub, aud: 'https://other.example' }), 'AUDIENCE_INVALID');
+  });
+
   describe('maxTokenAge', () => {
     const maxAge = (maxTokenAgeSec: number, clockToleranceSec = 0) => ({ maxTokenAgeSec, clockToleranceSec });
 
