@@ -272,16 +272,23 @@ type Snapshot = { readonly [K in (typeof OPTION_KEYS)[number]]: unknown };
 // a named read of the same object shape is a few instructions. Options added to
 // OPTION_KEYS but not written out here are still compared, by the loop over REST.
 function snapshotOf(o: VerifyAuthOptions): Snapshot {
+  const snapshot = writtenOut(o) as Record<string, unknown>;
+  for (const key of REST) snapshot[key] = o[key];
+  return snapshot as Snapshot;
+}
+
+function writtenOut(o: VerifyAuthOptions): Snapshot {
   return {
     logtoUrl: o.logtoUrl, audience: o.audience, cookieName: o.cookieName, requiredScope: o.requiredScope, allowGuest: o.allowGuest,
     guestCookieName: o.guestCookieName, requiredOrganization: o.requiredOrganization, tokenCache: o.tokenCache, algorithms: o.algorithms,
     clockTolerance: o.clockTolerance, jwksCacheTtl: o.jwksCacheTtl, fetch: o.fetch, issuer: o.issuer, jwksUri: o.jwksUri,
     trustedOrigins: o.trustedOrigins, csrfProtection: o.csrfProtection, maxTokenAge: o.maxTokenAge, jwksRequestHeaders: o.jwksRequestHeaders,
     onEvent: o.onEvent, store: o.store, resourceMetadata: o.resourceMetadata, revocation: o.revocation,
+    acceptsToken: o.acceptsToken, allowedClients: o.allowedClients, actorPolicy: o.actorPolicy,
   } as Snapshot;
 }
 
-const WRITTEN_OUT: readonly string[] = Object.keys(snapshotOf({} as VerifyAuthOptions));
+const WRITTEN_OUT: readonly string[] = Object.keys(writtenOut({} as VerifyAuthOptions));
 const REST = OPTION_KEYS.filter((key) => !WRITTEN_OUT.includes(key));
 
 function isUnchanged(o: VerifyAuthOptions, { seen: s, copies }: Resolution): boolean {
@@ -290,7 +297,8 @@ function isUnchanged(o: VerifyAuthOptions, { seen: s, copies }: Resolution): boo
     o.guestCookieName !== s.guestCookieName || o.requiredOrganization !== s.requiredOrganization || o.tokenCache !== s.tokenCache || o.algorithms !== s.algorithms ||
     o.clockTolerance !== s.clockTolerance || o.jwksCacheTtl !== s.jwksCacheTtl || o.fetch !== s.fetch || o.issuer !== s.issuer || o.jwksUri !== s.jwksUri ||
     o.trustedOrigins !== s.trustedOrigins || o.csrfProtection !== s.csrfProtection || o.maxTokenAge !== s.maxTokenAge || o.jwksRequestHeaders !== s.jwksRequestHeaders ||
-    o.onEvent !== s.onEvent || o.store !== s.store || o.resourceMetadata !== s.resourceMetadata || o.revocation !== s.revocation
+    o.onEvent !== s.onEvent || o.store !== s.store || o.resourceMetadata !== s.resourceMetadata || o.revocation !== s.revocation ||
+    o.acceptsToken !== s.acceptsToken || o.allowedClients !== s.allowedClients || o.actorPolicy !== s.actorPolicy
   ) return false;
   for (const key of REST) if (o[key] !== (s as Record<string, unknown>)[key]) return false;
   // the same array or record as before: compared with its copy, member by member
