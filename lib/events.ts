@@ -28,7 +28,14 @@ export type AuthEvent =
   /** A verified token was refused because it, its user or its session was revoked. */
   | { type: 'token-revoked'; by: 'jti' | 'sub' | 'sid' | 'all'; sub: string | undefined }
   /** The shared store could not be read or written; the last known state keeps applying. */
-  | { type: 'store-error'; operation: string; error: string };
+  | { type: 'store-error'; operation: string; error: string }
+  /**
+   * A value read from the shared store was ignored: it carries no valid
+   * integrity tag (written without the store's `integrityKey`), or it is out
+   * of bounds (a revocation dated in the future). `reason` says which; the
+   * value itself is never included.
+   */
+  | { type: 'store-value-ignored'; operation: string; reason: string };
 
 /** Where in the pipeline a request was refused. */
 export type RejectionStage = 'request' | 'cross-origin' | 'token' | 'keys' | 'signature' | 'claims' | 'revocation' | 'guard';

@@ -26,7 +26,7 @@ const MESSAGES = Object.freeze({
 export function assertNotRevoked(payload: Readonly<Record<string, unknown>>, options: ResolvedOptions): void {
   const revocation = options.revocation;
   if (revocation === undefined) return;
-  const by = revocation.check(payload);
+  const by = revocation.check(payload, options.expected.clockToleranceSec);
   if (by === undefined) return;
   if (by === 'unavailable') {
     throw new AuthError('REVOCATION_UNAVAILABLE', 'the revocation list could not be brought up to date', { retryAfterSec: REVOCATION_RETRY_AFTER_SEC });

@@ -83,7 +83,8 @@ export class RevokedSet {
     if (by === 'all') {
       if (at + this.keepSec > nowSec && at > this.allRevokedAt) this.allRevokedAt = at;
     } else if (by === 'jti') {
-      const until = revocation.exp === undefined ? at + this.keepSec : revocation.exp + this.toleranceSec;
+      // a token valid at `at` expires by `at + keepSec`: a larger `exp` read from the store is bounded by it
+      const until = revocation.exp === undefined ? at + this.keepSec : Math.min(revocation.exp + this.toleranceSec, at + this.keepSec);
       if (until > nowSec && !(this.tokens.get(id)! >= until)) this.tokens.set(id, until);
     } else if (at + this.keepSec > nowSec) {
       const map = by === 'sub' ? this.users : this.sessions;
@@ -93,20 +94,22 @@ export class RevokedSet {
 
   /**
    * What revokes `payload`, or `undefined`. A token under a revoked `sub` is
-   * refused when it was issued (`iat`) at or before the revocation's second,
-   * or carries no `iat` (it could be older). No I/O; nothing to do when empty.
+   * refused when it was issued (`iat`) at or before the revocation's second
+   * plus `clockToleranceSec` (an issuer whose clock is ahead stamps a token
+   * minted just before the revocation with a later second), or carries no
+   * `iat` (it could be older). No I/O; nothing to do when empty.
    */
-  match(payload: Readonly<Record<string, unknown>>): RevokedBy | undefined {
+  match(payload: Readonly<Record<string, unknown>>, clockToleranceSec = 0): RevokedBy | undefined {
     if (this.allRevokedAt !== -1) {
       const iat = payload.iat;
-      if (typeof iat !== 'number' || iat <= this.allRevokedAt) return 'all';
+      if (typeof iat !== 'number' || iat <= this.allRevokedAt + clockToleranceSec) return 'all';
     }
     if (this.users.size !== 0) {
       const sub = payload.sub;
       const revokedAt = typeof sub === 'string' ? this.users.get(sub) : undefined;
       if (revokedAt !== undefined) {
         const iat = payload.iat;
-        if (typeof iat !== 'number' || iat <= revokedAt) return 'sub';
+        if (typeof iat !== 'number' || iat <= revokedAt + clockToleranceSec) return 'sub';
       }
     }
     if (this.tokens.size !== 0) {
