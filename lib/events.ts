@@ -69,6 +69,34 @@ export const REJECTION_STAGE: Readonly<Record<AuthErrorCode, RejectionStage>> = 
 /** Why a JWKS was requested. */
 export type JwksFetchReason = 'cold' | 'ttl' | 'unknown-kid' | 'retry';
 
+/** Longest error text an event carries, in characters. */
+export const MAX_EVENT_ERROR_LENGTH = 200;
+
+/**
+ * An error's message for an event, with what could be a secret taken out: the
+ * userinfo and query of any URL, a `Bearer` credential, and anything past
+ * `MAX_EVENT_ERROR_LENGTH` characters (a server's error text may echo the
+ * request it refused).
+ */
+export function redactedMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'the store failed';
+  return message
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1')
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#]\S*/gi, '$1')
+    .replace(/\b(bearer|basic)\s+\S+/gi, '$1 [redacted]')
+    .slice(0, MAX_EVENT_ERROR_LENGTH);
+}
+
+/** A URL as events show it: without userinfo, query or fragment, which may carry a secret (`?token=`). */
+export function eventUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.origin + parsed.pathname;
+  } catch {
+    return '[unparsable URL]';
+  }
+}
+
 /** Calls the hook, if any; a hook that throws never breaks a request. */
 export function emit(onEvent: ((event: AuthEvent) => void) | undefined, event: AuthEvent): void {
   if (onEvent === undefined) return;

@@ -15,7 +15,8 @@
  * never appended, does not outlive that read.
  * @module
  */
-import { emit, type AuthEvent } from '../events.js';
+import { emit, redactedMessage, type AuthEvent } from '../events.js';
+import { StoreIntegrityError } from '../stores/integrity.js';
 import type { RevocationCheck } from '../options.js';
 import type { Store, StoreFeed } from '../stores/store.js';
 import { decodeRevocation, encodeRevocation, isRevokedId, RevokedSet, type Revocation, type RevokedBy } from './revoked-set.js';
@@ -286,6 +287,7 @@ export class RevocationList implements RevocationCheck {
       const page = await this.feed.read(this.feedName, rebuild ? 0 : this.cursor);
       this.cursor = page.cursor;
       const nowSec = Math.floor(Date.now() / 1000);
+      for (let i = 0; i < (page.ignored ?? 0); i++) emit(this.onEvent, { type: 'store-value-ignored', operation: 'revocation-read', reason: 'no valid integrity tag' });
       if (rebuild) this.rebuild(page.entries, nowSec);
       else for (const text of page.entries) this.receive(text, nowSec);
       this.readAt = Math.max(this.readAt, started);
@@ -366,7 +368,8 @@ export class RevocationList implements RevocationCheck {
   }
 
   private report(operation: string, error: unknown): void {
-    emit(this.onEvent, { type: 'store-error', operation, error: error instanceof Error ? error.message : String(error) });
+    if (error instanceof StoreIntegrityError) emit(this.onEvent, { type: 'store-value-ignored', operation, reason: 'no valid integrity tag' });
+    else emit(this.onEvent, { type: 'store-error', operation, error: redactedMessage(error) });
   }
 }
 

@@ -9,10 +9,11 @@
  * @see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
  * @module
  */
+import { withStoreIntegrity } from './integrity.js';
 import type { FeedPage, Store, StoreFeed } from './store.js';
 
-/** Sends one command (`['SET', key, value]`) and resolves to its reply; rejects when the store is down. */
-export type RedisCommand = (args: string[]) => Promise<unknown>;
+/** Sends one command (`['SET', key, value]`) and resolves to its reply; rejects when the store is down. `signal` aborts when the command timed out. */
+export type RedisCommand = (args: string[], signal: AbortSignal) => Promise<unknown>;
 
 /** Default wait for one command before it counts as failed, in ms (a client that queues commands while offline would otherwise hang). */
 export const REDIS_COMMAND_TIMEOUT_MS = 2000;
@@ -26,6 +27,14 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** How long one command may take before it fails, in ms. Default: `2000`. */
   timeoutMs?: number;
+  /**
+   * A secret (at least 32 characters, the same on every instance; a list to
+   * rotate) that tags everything written and refuses what is read back without
+   * a valid tag (`withStoreIntegrity`), so write access to the keyspace alone
+   * cannot forge keys, cooldown claims or revocations. Default: none (the
+   * store is trusted).
+   */
+  integrityKey?: string | readonly string[];
 }
 
 /** Subscribes to a channel on a connection of its own; resolves to a function that stops it. */
@@ -66,7 +75,7 @@ export function redisCommandStore(send: RedisCommand, options: RedisStoreOptions
   const timeoutMs = options.timeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
   if (typeof prefix !== 'string') throw new TypeError('logto-authkit: the store prefix must be a string');
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new TypeError('logto-authkit: the store timeoutMs must be a number of milliseconds > 0');
-  const command = (args: string[]) => withTimeout(send(args), timeoutMs, args[0]!);
+  const command = (args: string[]) => withTimeout((signal) => send(args, signal), timeoutMs, args[0]!);
   const ttl = (ttlMs: number) => String(Math.max(1, Math.ceil(ttlMs)));
 
   const feed: StoreFeed = {
@@ -88,7 +97,7 @@ export function redisCommandStore(send: RedisCommand, options: RedisStoreOptions
   };
   if (subscribe) feed.subscribe = (name, listener, onError) => subscribe(prefix + name, listener, onError);
 
-  return Object.freeze({
+  const store: Store = Object.freeze({
     capabilities: Object.freeze({ consistency: 'strong', atomicSetIfAbsent: true, minTtlMs: 1 } as const),
     async get(key: string) {
       const value = await command(['GET', prefix + key]);
@@ -106,12 +115,21 @@ export function redisCommandStore(send: RedisCommand, options: RedisStoreOptions
     },
     feed: Object.freeze(feed),
   });
+  return options.integrityKey === undefined ? store : withStoreIntegrity(store, options.integrityKey);
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, name: string): Promise<T> {
+// the signal lets a transport that can (fetch) drop a command that timed out,
+// so a store that hangs does not collect open sockets
+function withTimeout<T>(start: (signal: AbortSignal) => Promise<T>, timeoutMs: number, name: string): Promise<T> {
+  const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the store did not answer ${name} within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => {
+      reject(new Error(`the store did not answer ${name} within ${timeoutMs} ms`));
+      controller.abort();
+    }, timeoutMs);
   });
+  const promise = start(controller.signal);
+  promise.catch(() => undefined); // the answer after the deadline is nobody's to hear
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
