@@ -229,7 +229,7 @@ function recallVerified(token: string, options: ResolvedOptions, now: number): A
   if (!verified) return undefined;
   const payload = verified.payload as Record<string, unknown>;
   if (isKeyFresh(options, verified.key, now) && passesClaims(payload, options, now)) {
-    assertNotRevoked(payload, options); // a revocation applies to a remembered token too
+    assertNotRevoked(payload, options, now); // a revocation applies to a remembered token too
     return contextOf(ownCopy(payload));
   }
   forgetVerified(verified);

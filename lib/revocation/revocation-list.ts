@@ -146,10 +146,11 @@ export class RevocationList implements RevocationCheck {
    * For the pipeline: why `payload` is refused, or `undefined`. No I/O; with
    * `failClosedAfterMs`, the copy's age is judged now (a timer may not have
    * run: an idle Workers isolate, a busy event loop). `clockToleranceSec`: the
-   * verifier's `clockTolerance`, for an issuer whose clock is ahead.
+   * verifier's `clockTolerance`, for an issuer whose clock is ahead; `now`:
+   * the pipeline's clock reading, in ms (default: read here).
    */
-  check(payload: Readonly<Record<string, unknown>>, clockToleranceSec = 0): RevokedBy | 'unavailable' | undefined {
-    if (this.failClosedAfterMs !== undefined && !(Date.now() - this.readAt <= this.failClosedAfterMs)) return 'unavailable';
+  check(payload: Readonly<Record<string, unknown>>, clockToleranceSec = 0, now?: number): RevokedBy | 'unavailable' | undefined {
+    if (this.failClosedAfterMs !== undefined && !((now ?? Date.now()) - this.readAt <= this.failClosedAfterMs)) return 'unavailable';
     return this.set.match(payload, clockToleranceSec);
   }
 

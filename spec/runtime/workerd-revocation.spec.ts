@@ -31,8 +31,8 @@ let upstash: LoopbackServer;
 let server: JwksServer;
 let input: RuntimeInput;
 let script: string;
-// the emulator's knobs: a delay before each answer, or a 503 for every command
-let delayMs = 0;
+// the emulator's knobs: answers held until the gate opens, or a 503 for every command
+let gate: Promise<void> | undefined;
 let down = false;
 let feeds = 0;
 
@@ -48,7 +48,7 @@ before(async () => {
     req.on('data', (chunk) => (body += chunk));
     req.on('end', async () => {
       const reply = (status: number, json: object) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await gate;
       if (down) return reply(503, { error: 'ERR service unavailable' });
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return reply(401, { error: 'Unauthorized' });
       try {
@@ -71,7 +71,7 @@ after(async () => {
 /** A fresh feed (so each test starts clean), a list in this process to revoke through it, and a new isolate that reads it. */
 async function setup(failClosedMs: number) {
   const feed = `workers-${++feeds}`;
-  delayMs = 0;
+  gate = undefined;
   down = false;
   const fleet = createRevocationList({ store: upstashStore({ url: upstash.url, token: TOKEN }), feed, syncIntervalMs: 0, subscribe: false });
   await fleet.ready();
@@ -98,8 +98,13 @@ test("refuses with 503 on a new isolate's first request while its first read is 
   const { fleet, call, close } = await setup(60_000);
   try {
     await fleet.revokeUser('user_123');
-    delayMs = 500; // the isolate's first read is still on its way when the check runs
-    assert.deepEqual(await call('/legacy'), { status: 503, body: { code: 'REVOCATION_UNAVAILABLE' } });
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve)); // the isolate's first read is still on its way when the check runs
+    try {
+      assert.deepEqual(await call('/legacy'), { status: 503, body: { code: 'REVOCATION_UNAVAILABLE' } });
+    } finally {
+      open();
+    }
   } finally {
     await close();
   }
