@@ -40,15 +40,21 @@ export interface RedisStoreOptions {
 /** Subscribes to a channel on a connection of its own; resolves to a function that stops it. */
 export type RedisSubscribe = (channel: string, listener: (message: string) => void, onError: (error: unknown) => void) => Promise<() => Promise<void>>;
 
+// Feed scores are the server's milliseconds: far below this, and exact in a double.
+const SCORE_LIMIT = 2 ** 52;
+
 // Appends ARGV[1] with the server's time as its score, bumped past the newest
 // entry so scores are unique and only grow (a reader's cursor never skips an
 // entry, even when two appends share a millisecond), drops entries older than
 // ARGV[2] ms, and publishes the entry on ARGV[3]. Scripts run atomically and
 // are replicated by effects (Redis >= 5), so TIME inside one is allowed.
+// A member scored at or past 2^52 (inf, 1e300: not written by this script)
+// is dropped first, so scores and cursors stay exact integers.
 const APPEND_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local score = now
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '${SCORE_LIMIT}', '+inf')
 local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
 redis.call('ZADD', KEYS[1], string.format('%.0f', score), ARGV[1])
@@ -60,13 +66,14 @@ return 1
 
 // Entries with a score >= ARGV[1], with their scores. When the newest entry is
 // older than the cursor, the feed went back (a Redis restarted empty, a
-// failover to a replica that missed writes): read it all again.
+// failover to a replica that missed writes): read it all again. Members
+// scored at or past 2^52 are left out, as the append script drops them.
 const READ_SCRIPT = `
 local cursor = tonumber(ARGV[1])
-local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local top = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(${SCORE_LIMIT}', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
 if not top[2] then return {} end
 if tonumber(top[2]) < cursor - 1 then cursor = 0 end
-return redis.call('ZRANGEBYSCORE', KEYS[1], string.format('%.0f', cursor), '+inf', 'WITHSCORES')
+return redis.call('ZRANGEBYSCORE', KEYS[1], string.format('%.0f', cursor), '(${SCORE_LIMIT}', 'WITHSCORES')
 `;
 
 /** A `Store` (with a feed) over `send`; `subscribe`, when given, pushes feed entries. */
@@ -90,7 +97,8 @@ export function redisCommandStore(send: RedisCommand, options: RedisStoreOptions
       let next = cursor;
       for (let i = 0; i + 1 < reply.length; i += 2) {
         entries.push(String(reply[i]));
-        next = Number(reply[i + 1]) + 1;
+        const score = Number(reply[i + 1]);
+        if (Number.isSafeInteger(score)) next = score + 1;
       }
       return { entries, cursor: next };
     },
