@@ -43,9 +43,11 @@ export function withStoreIntegrity(store: Store, key: string | readonly string[]
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && k.length >= MIN_INTEGRITY_KEY_LENGTH)) {
     throw new TypeError(`logto-authkit: integrityKey must be a secret of at least ${MIN_INTEGRITY_KEY_LENGTH} characters, or a list of them`);
   }
-  const hmac = hmacKeys(keys);
-  const tag = async (scope: string, value: string) => TAG_PREFIX + hex(await crypto.subtle.sign('HMAC', await hmac[0]!, bytes(scope, value))) + '.' + value;
-  const open = (scope: string, tagged: string) => untag(hmac, scope, tagged);
+  // imported at first use: a store made at a Worker's global scope does no crypto there
+  let imported: Promise<CryptoKey>[] | undefined;
+  const hmac = () => (imported ??= hmacKeys(keys));
+  const tag = async (scope: string, value: string) => TAG_PREFIX + hex(await crypto.subtle.sign('HMAC', await hmac()[0]!, bytes(scope, value))) + '.' + value;
+  const open = (scope: string, tagged: string) => untag(hmac(), scope, tagged);
   // the scope binds a tag to where it was written: a tagged value moved to another key or feed is refused
   const keyScope = (name: string) => `key\n${name}`;
   const feedScope = (name: string) => `feed\n${name}`;
