@@ -209,7 +209,8 @@ export class RevocationList implements RevocationCheck {
 
   /**
    * Syncs when the local copy was read from the store more than `maxAgeMs`
-   * ago, or never; resolves at once otherwise. Never rejects. Where no timer
+   * ago, or never; resolves at once otherwise. A store failure never rejects
+   * it (it is a `store-error` event; fail-closed then decides). Where no timer
    * runs between requests (Workers), await it before verifying: a revocation
    * is then missed for at most `maxAgeMs` while the store answers (a read
    * counts from when it started, so its snapshot is no older).
