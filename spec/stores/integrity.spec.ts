@@ -5,12 +5,12 @@
 // token passes: the threat is real); with it, everything written without the
 // key is ignored and reported as a store-value-ignored event.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test';
 import { createClient } from 'redis';
 import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import { clearTokenCache } from '../../lib/token-cache.ts';
 import { verifyLogtoToken } from '../../lib/verify.ts';
-import { createRevocationList } from '../../lib/revocation/revocation-list.ts';
+import { createRevocationList, REVOCATION_RECONCILE_INTERVAL_MS } from '../../lib/revocation/revocation-list.ts';
 import { redisStore } from '../../lib/stores/redis.ts';
 import { memoryStore } from '../../lib/stores/memory.ts';
 import { StoreIntegrityError, withStoreIntegrity } from '../../lib/stores/integrity.ts';
@@ -67,6 +67,42 @@ describe('a store without an integrity key is a trust anchor', () => {
     const context = await verifyLogtoToken(await token(forgerKey), options(store()));
     assert.equal(context.isAuthenticated, true);
     assert.equal(server.hits(), hits, 'not one request to the issuer');
+  });
+});
+
+describe('what a store without a key says is bounded, and does not outlive its deletion', () => {
+  // the clock alone is mocked (the Redis client keeps its own timers): the rebuild is due once Date says so
+  beforeEach(() => mock.timers.enable({ apis: ['Date'], now: Date.now() }));
+  afterEach(() => mock.timers.reset());
+
+  test('forgets a revocation deleted from the feed, and one only published, at the next rebuild; ignores one dated in the future', async () => {
+    const events: AuthEvent[] = [];
+    const a = createRevocationList({ store: store(), syncIntervalMs: 0, onEvent: (event) => events.push(event) });
+    try {
+      await a.ready();
+      const subscribers = async () => Number(((await attacker.sendCommand(['PUBSUB', 'NUMSUB', `${prefix}revocation`])) as unknown[])[1]);
+      for (let waited = 0; (await subscribers()) < 1 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      const nowSec = Math.floor(Date.now() / 1000);
+      const appended = JSON.stringify({ by: 'sub', id: 'user_1', at: nowSec });
+      const published = JSON.stringify({ by: 'sub', id: 'user_2', at: nowSec });
+      const future = JSON.stringify({ by: 'all', id: '*', at: 2 ** 53 - 1 });
+      await attacker.sendCommand(['ZADD', `${prefix}revocation`, String(Date.now()), appended]);
+      await attacker.sendCommand(['ZADD', `${prefix}revocation`, String(Date.now() + 1), future]);
+      await attacker.publish(`${prefix}revocation`, published);
+      await a.sync();
+      for (let waited = 0; a.check({ sub: 'user_2', iat: nowSec }) === undefined && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(a.check({ sub: 'user_1', iat: nowSec }), 'sub');
+      assert.equal(a.check({ sub: 'user_2', iat: nowSec }), 'sub');
+      assert.equal(a.check({ sub: 'user_3', iat: nowSec }), undefined, 'the future-dated entry is ignored');
+      assert.ok(events.some((event) => event.type === 'store-value-ignored' && event.reason === 'a revocation dated in the future beyond the tolerance'));
+      await attacker.sendCommand(['ZREM', `${prefix}revocation`, appended]);
+      mock.timers.tick(REVOCATION_RECONCILE_INTERVAL_MS);
+      await a.sync();
+      assert.equal(a.check({ sub: 'user_1', iat: nowSec }), undefined, 'deleted from the store');
+      assert.equal(a.check({ sub: 'user_2', iat: nowSec }), undefined, 'never in the store');
+    } finally {
+      await a.close();
+    }
   });
 });
 
