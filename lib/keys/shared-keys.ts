@@ -15,7 +15,6 @@
  * @module
  */
 import { emit, redactedMessage, type AuthEvent } from '../events.js';
-import { StoreIntegrityError } from '../stores/integrity.js';
 import type { Store } from '../stores/store.js';
 
 /** How long a JWKS read or an unknown-`kid` claim may wait on the store before the issuer is asked, in ms (a Redis on the same network answers in about 1 ms). */
@@ -105,6 +104,12 @@ function parseShared(value: string): SharedJwks | undefined {
   }
 }
 
+// `StoreIntegrityError` (stores/integrity.ts) told apart by name: importing the
+// class would put the store layer into every bundle that verifies a token
+function isIntegrityError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'StoreIntegrityError';
+}
+
 function isPaused(store: Store): boolean {
   const until = pausedUntil.get(store);
   return until !== undefined && Date.now() < until;
@@ -121,7 +126,7 @@ function withinBudget<T>(store: Store, pending: Promise<T>): Promise<T> {
   pending.catch(() => undefined); // a late failure is nobody's to hear
   return Promise.race([pending, budget])
     .catch((error: unknown) => {
-      if (!(error instanceof StoreIntegrityError)) pausedUntil.set(store, Date.now() + STORE_PAUSE_MS);
+      if (!isIntegrityError(error)) pausedUntil.set(store, Date.now() + STORE_PAUSE_MS);
       throw error;
     })
     .finally(() => clearTimeout(timer));
@@ -129,6 +134,6 @@ function withinBudget<T>(store: Store, pending: Promise<T>): Promise<T> {
 
 function reportStoreError(source: SharedKeySource, operation: string, error: unknown): void {
   if (!source.onEvent) return;
-  if (error instanceof StoreIntegrityError) emit(source.onEvent, { type: 'store-value-ignored', operation, reason: 'no valid integrity tag' });
+  if (isIntegrityError(error)) emit(source.onEvent, { type: 'store-value-ignored', operation, reason: 'no valid integrity tag' });
   else emit(source.onEvent, { type: 'store-error', operation, error: redactedMessage(error) });
 }
