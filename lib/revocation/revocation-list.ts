@@ -271,6 +271,7 @@ export class RevocationList implements RevocationCheck {
     const revocation: Revocation = exp === undefined ? { by, id, at: nowSec } : { by, id, at: nowSec, exp };
     this.set.apply(revocation, nowSec);
     this.local.add(revocation);
+    this.heardDuringRebuild?.push(revocation); // a rebuild's snapshot may predate the append
     try {
       await this.feed.append(this.feedName, encodeRevocation(revocation), this.keepMs);
     } catch (error) {
