@@ -50,6 +50,8 @@ if (process.argv.includes('--memory')) {
 
   const empty = createRevocationList({ store: memoryStore(), syncIntervalMs: 0 });
   const full = createRevocationList({ store: memoryStore(), syncIntervalMs: 0 });
+  const failClosed = createRevocationList({ store: memoryStore(), syncIntervalMs: 0, failClosedAfterMs: 3_600_000 });
+  await failClosed.ready();
   for (let i = 0; i < USERS; i++) void full.revokeUser(userId(i));
   await full.revokeToken('jti_revoked');
   await full.revokeSession('sid_revoked');
@@ -57,13 +59,17 @@ if (process.argv.includes('--memory')) {
   const none = resolveOptions(base);
   const withEmpty = resolveOptions({ ...base, revocation: empty });
   const withFull = resolveOptions({ ...base, revocation: full });
+  const withFailClosed = resolveOptions({ ...base, revocation: failClosed });
 
   console.log(`revocation check, nothing matches (${full.size().users.toLocaleString('en')} users, 1 jti, 1 sid in the full list)`);
   measure('stage, no revocation option', (payload) => assertNotRevoked(payload, none));
   measure('stage, empty list', (payload) => assertNotRevoked(payload, withEmpty));
   measure(`stage, ${USERS.toLocaleString('en')} revoked users + 1 jti + 1 sid`, (payload) => assertNotRevoked(payload, withFull));
+  // a cache hit passes the clock reading it already made: the age test costs a subtraction
+  const nowMs = Date.now();
+  measure('stage, empty list, failClosedAfterMs (age judged per check)', (payload) => assertNotRevoked(payload, withFailClosed, nowMs));
   measure(`list.check alone, ${USERS.toLocaleString('en')} revoked users`, (payload) => full.check(payload));
-  await Promise.all([empty.close(), full.close()]);
+  await Promise.all([empty.close(), full.close(), failClosed.close()]);
 
   const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory'], { encoding: 'utf8', env: process.env });
   if (child.status !== 0) throw new Error(child.stderr);

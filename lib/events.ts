@@ -34,7 +34,14 @@ export type AuthEvent =
   /** The shared store could not be read or written; the last known state keeps applying. */
   | { type: 'store-error'; operation: string; error: string }
   /** A webhook or back-channel logout request failed inside (a store or revocation call threw) and was answered 500, or its body could not be read (`status` 400). */
-  | { type: 'handler-error'; handler: 'logto-webhook' | 'backchannel-logout'; status: 400 | 500; error: string };
+  | { type: 'handler-error'; handler: 'logto-webhook' | 'backchannel-logout'; status: 400 | 500; error: string }
+  /**
+   * A value read from the shared store was ignored: it carries no valid
+   * integrity tag (written without the store's `integrityKey`), or it is out
+   * of bounds (a revocation dated in the future). `reason` says which; the
+   * value itself is never included.
+   */
+  | { type: 'store-value-ignored'; operation: string; reason: string };
 
 /** Where in the pipeline a request was refused. */
 export type RejectionStage = 'request' | 'cross-origin' | 'token' | 'keys' | 'signature' | 'claims' | 'revocation' | 'guard';
@@ -75,6 +82,34 @@ export function verifiedEvent(cached: boolean, sub: string | null | undefined, a
   const event: Extract<AuthEvent, { type: 'verified' }> = { type: 'verified', cached, sub: sub ?? undefined, alg };
   if (actors !== undefined && actors.length > 0) event.actors = actors;
   return event;
+}
+
+/** Longest error text an event carries, in characters. */
+export const MAX_EVENT_ERROR_LENGTH = 200;
+
+/**
+ * An error's message for an event, with what could be a secret taken out: the
+ * userinfo and query of any URL, a `Bearer` credential, and anything past
+ * `MAX_EVENT_ERROR_LENGTH` characters (a server's error text may echo the
+ * request it refused).
+ */
+export function redactedMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'the store failed';
+  return message
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1')
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#]\S*/gi, '$1')
+    .replace(/\b(bearer|basic)\s+\S+/gi, '$1 [redacted]')
+    .slice(0, MAX_EVENT_ERROR_LENGTH);
+}
+
+/** A URL as events show it: without userinfo, query or fragment, which may carry a secret (`?token=`). */
+export function eventUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.origin + parsed.pathname;
+  } catch {
+    return '[unparsable URL]';
+  }
 }
 
 /** Calls the hook, if any; a hook that throws never breaks a request. */

@@ -33,6 +33,7 @@ export { upstashStore } from './stores/upstash.js';
 export type { UpstashStoreOptions } from './stores/upstash.js';
 export { cloudflareKvStore } from './stores/cloudflare-kv.js';
 export type { KvNamespaceLike, CloudflareKvStoreOptions } from './stores/cloudflare-kv.js';
+export { withStoreIntegrity, StoreIntegrityError } from './stores/integrity.js';
 export { createRevocationList, RevocationList } from './revocation/revocation-list.js';
 export type { RevocationListOptions } from './revocation/revocation-list.js';
 export type { RevokedBy } from './revocation/revoked-set.js';

@@ -145,9 +145,11 @@ export interface RevocationCheck {
   /**
    * Why verified claims are refused now: `jti`, `sub`, `sid`, `all`, `org`, `scope` or `member` when revoked,
    * `unavailable` when the list fails closed; `undefined` when they pass.
-   * Synchronous, no I/O.
+   * Synchronous, no I/O. `clockToleranceSec`: the options' `clockTolerance`,
+   * for comparing `iat` with a revocation's time; `now`: the clock (ms), read
+   * once by the pipeline.
    */
-  check(payload: Readonly<Record<string, unknown>>): 'jti' | 'sub' | 'sid' | 'all' | 'org' | 'scope' | 'member' | 'unavailable' | undefined;
+  check(payload: Readonly<Record<string, unknown>>, clockToleranceSec?: number, now?: number): 'jti' | 'sub' | 'sid' | 'all' | 'org' | 'scope' | 'member' | 'unavailable' | undefined;
 }
 
 /** The parts of the RFC 9728 §2 document an app chooses; `authorization_servers` is always the issuer. */

@@ -252,7 +252,7 @@ function recallVerified(token: string, options: ResolvedOptions, now: number): A
   if (!verified) return undefined;
   const payload = verified.context.payload!;
   if (isKeyFresh(options, verified.key, now) && passesClaims(payload, options, now)) {
-    assertNotRevoked(payload, options); // a revocation applies to a remembered token too
+    assertNotRevoked(payload, options, now); // a revocation applies to a remembered token too
     return ownCopy(verified.context);
   }
   forgetVerified(verified);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, test } from 'node:test';
 import { AUTH_ERROR_STATUS } from '../lib/errors.ts';
-import { REJECTION_STAGE, type AuthEvent } from '../lib/events.ts';
+import { MAX_EVENT_ERROR_LENGTH, redactedMessage, REJECTION_STAGE, type AuthEvent } from '../lib/events.ts';
 import { clearJwksCache } from '../lib/keys/jwks-cache.ts';
 import { clearTokenCache } from '../lib/token-cache.ts';
 import { verifyAuth, verifyLogtoToken } from '../lib/verify.ts';
@@ -92,5 +92,30 @@ describe('rejected events for a request', () => {
     const hook = recordEvents();
     await assert.rejects(verifyAuth({ headers: {} }, options(hook.onEvent)), { code: 'TOKEN_MISSING', status: 401 });
     assert.deepEqual(hook.events, [{ type: 'rejected', code: 'TOKEN_MISSING', status: 401, stage: 'request', message: 'no access token in the cookie or the Authorization header', detail: undefined }]);
+  });
+});
+
+describe('secrets out of events', () => {
+  test('shows the JWKS URL without userinfo or query in jwks-fetched and jwks-backoff', async () => {
+    const hook = recordEvents();
+    const secretUri = `${server.jwksUri.replace('http://', 'http://admin:pa55word@')}?access_token=s3cret-query#frag`;
+    // the fetch fails with a message quoting the URL it was given, as some fetch wrappers do
+    const quoting: typeof fetch = async (input) => {
+      throw new Error(`request to ${String(input)} failed, reason: connect ECONNREFUSED`);
+    };
+    await assert.rejects(verifyLogtoToken(await token(), options(hook.onEvent, { jwksUri: secretUri, fetch: quoting })), { code: 'JWKS_UNAVAILABLE', status: 503 });
+    const jwksEvents = hook.events.filter((event) => event.type === 'jwks-fetched' || event.type === 'jwks-backoff');
+    assert.deepEqual(jwksEvents.map((event) => event.type), ['jwks-fetched', 'jwks-backoff']);
+    for (const event of jwksEvents) assert.equal((event as { jwksUri: string }).jwksUri, server.jwksUri);
+    assert.equal((jwksEvents[0] as { error: string }).error, `request to ${server.jwksUri} failed, reason: connect ECONNREFUSED`);
+    const text = JSON.stringify(hook.events);
+    for (const secret of ['pa55word', 's3cret-query', 'admin']) assert.ok(!text.includes(secret), secret);
+  });
+
+  test('redactedMessage takes out URL userinfo and query, credentials after Bearer or Basic, and what is past 200 characters', () => {
+    assert.equal(redactedMessage(new Error('connect to redis://default:hunter2@10.0.0.5:6379/0?password=x failed')), 'connect to redis://10.0.0.5:6379/0 failed');
+    assert.equal(redactedMessage(new Error('ERR echo: Authorization: Bearer AXXXtoken123, body ["SET"]')), 'ERR echo: Authorization: Bearer [redacted] body ["SET"]');
+    assert.equal(redactedMessage(new Error('x'.repeat(500))).length, MAX_EVENT_ERROR_LENGTH);
+    assert.equal(redactedMessage('plain'), 'plain');
   });
 });

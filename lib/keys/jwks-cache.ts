@@ -13,7 +13,7 @@
  * @module
  */
 import { AuthError } from '../errors.js';
-import { emit, type AuthEvent, type JwksFetchReason } from '../events.js';
+import { emit, eventUrl, redactedMessage, type AuthEvent, type JwksFetchReason } from '../events.js';
 import type { Algorithm } from '../jose/jwk.js';
 import type { Store } from '../stores/store.js';
 import { fetchJwksText, type JwksRequest } from './jwks-fetch.js';
@@ -166,7 +166,7 @@ async function staleWhileRevalidate(state: JwksState, keySet: KeySet, source: Ke
   } else if (!state.pending && mayRetry) {
     refresh(state, source, reason).catch(() => {}); // the failure is recorded in the state and reported as an event
   }
-  if (source.onEvent) emit(source.onEvent, { type: 'jwks-stale-served', jwksUri: source.jwksUri, ageMs: now - state.fetchedAt });
+  if (source.onEvent) emit(source.onEvent, { type: 'jwks-stale-served', jwksUri: eventUrl(source.jwksUri), ageMs: now - state.fetchedAt });
   return keySet;
 }
 
@@ -235,7 +235,7 @@ async function load(state: JwksState, source: KeySource, reason: JwksFetchReason
   state.failures = 0;
   state.retryAt = -Infinity;
   state.lastError = undefined;
-  if (source.onEvent) emit(source.onEvent, { type: 'jwks-fetched', jwksUri: source.jwksUri, ok: true, durationMs: state.fetchedAt - started, keyCount: keySet.keys.length, reason });
+  if (source.onEvent) emit(source.onEvent, { type: 'jwks-fetched', jwksUri: eventUrl(source.jwksUri), ok: true, durationMs: state.fetchedAt - started, keyCount: keySet.keys.length, reason });
   if (source.store) void writeSharedKeys(source, text, state.fetchedAt, source.jwksCacheTtl + JWKS_MAX_STALE_MS);
   return keySet;
 }
@@ -244,12 +244,12 @@ function recordFailure(state: JwksState, source: KeySource, reason: JwksFetchRea
   const failedAt = Date.now();
   state.failedAt = failedAt;
   state.lastError = error;
-  if (source.onEvent) emit(source.onEvent, { type: 'jwks-fetched', jwksUri: source.jwksUri, ok: false, durationMs: failedAt - started, error: describe(error), reason });
+  if (source.onEvent) emit(source.onEvent, { type: 'jwks-fetched', jwksUri: eventUrl(source.jwksUri), ok: false, durationMs: failedAt - started, error: describe(error, source.jwksUri), reason });
   if (isUsable(state, source, failedAt)) return; // stale keys answer meanwhile; JWKS_STALE_RETRY_MS paces the retries
   state.failures++;
   const retryInMs = backoffDelay(state.failures);
   state.retryAt = failedAt + retryInMs;
-  if (source.onEvent) emit(source.onEvent, { type: 'jwks-backoff', jwksUri: source.jwksUri, retryInMs, failures: state.failures });
+  if (source.onEvent) emit(source.onEvent, { type: 'jwks-backoff', jwksUri: eventUrl(source.jwksUri), retryInMs, failures: state.failures });
 }
 
 /**
@@ -283,9 +283,10 @@ async function adoptSharedKeys(state: JwksState, source: KeySource): Promise<Key
   return keySet;
 }
 
-// only our own messages and the fetch's: never the body (key-set.ts rewrites the JSON parser's)
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : 'the JWKS request failed';
+// only our own messages and the fetch's: never the body (key-set.ts rewrites
+// the JSON parser's), nor the URL's userinfo or query, should a fetch quote it
+function describe(error: unknown, jwksUri: string): string {
+  return error instanceof Error ? redactedMessage(error.message.split(jwksUri).join(eventUrl(jwksUri))) : 'the JWKS request failed';
 }
 
 // Cloudflare Workers forbid a request from awaiting I/O that another request

@@ -24,12 +24,13 @@ const MESSAGES = Object.freeze({
 /**
  * Throws `TOKEN_REVOKED` (401) when the revocation list names the token, its
  * user or its session, and `REVOCATION_UNAVAILABLE` (503) when the list fails
- * closed. Does nothing without a `revocation` option.
+ * closed. Does nothing without a `revocation` option. `now`: the pipeline's
+ * clock reading (ms), so judging the list's age costs no second one.
  */
-export function assertNotRevoked(payload: Readonly<Record<string, unknown>>, options: ResolvedOptions): void {
+export function assertNotRevoked(payload: Readonly<Record<string, unknown>>, options: ResolvedOptions, now?: number): void {
   const revocation = options.revocation;
   if (revocation === undefined) return;
-  const by = revocation.check(payload);
+  const by = revocation.check(payload, options.expected.clockToleranceSec, now);
   if (by === undefined) return;
   if (by === 'unavailable') {
     throw new AuthError('REVOCATION_UNAVAILABLE', 'the revocation list could not be brought up to date', { retryAfterSec: REVOCATION_RETRY_AFTER_SEC });

@@ -6,11 +6,17 @@
  * (Redis pub/sub) and by polling every `syncIntervalMs` (the catch-up for a
  * missed push, and the only path on Upstash). A store that goes down never
  * fails a request: the last known list keeps applying and the outage is
- * reported as `store-error` events; `failClosedAfterMs` turns a long outage
- * into 503 `REVOCATION_UNAVAILABLE` instead.
+ * reported as `store-error` events; `failClosedAfterMs` turns a copy older
+ * than that (or one never read) into 503 `REVOCATION_UNAVAILABLE` instead,
+ * judged when the token is checked, not by a timer.
+ * The store's feed is the source of truth: every
+ * `REVOCATION_RECONCILE_INTERVAL_MS` the copy is rebuilt from a full read, so
+ * an entry deleted from the store, or one that was only pushed (`PUBLISH`) and
+ * never appended, does not outlive that read.
  * @module
  */
-import { emit, type AuthEvent } from '../events.js';
+import { emit, redactedMessage, type AuthEvent } from '../events.js';
+import { StoreIntegrityError } from '../stores/integrity.js';
 import type { RevocationCheck } from '../options.js';
 import type { Store, StoreFeed } from '../stores/store.js';
 import { decodeRevocation, encodeRevocation, isRevokedId, RevokedSet, type Revocation, type RevokedBy } from './revoked-set.js';
@@ -27,6 +33,10 @@ export const REVOCATION_SWEEP_INTERVAL_MS = 60_000;
 export const SUBSCRIBE_RETRY_MS = 5000;
 /** Default feed name, under the store's prefix. */
 export const DEFAULT_REVOCATION_FEED = 'revocation';
+/** The local copy is rebuilt from a full read of the feed at least this often, in ms: the bound on how long an entry deleted from the store is still applied. */
+export const REVOCATION_RECONCILE_INTERVAL_MS = 60_000;
+/** Default bound of `ready()`, in ms: it resolves `false` when the store has not answered by then. */
+export const DEFAULT_READY_TIMEOUT_MS = 5000;
 
 /** Options of `createRevocationList`. */
 export interface RevocationListOptions {
@@ -43,7 +53,12 @@ export interface RevocationListOptions {
   toleranceSec?: number;
   /** Polling interval, in ms; `0` starts no timer (call `sync()` yourself, e.g. from `ctx.waitUntil` on Workers). Default: `1000`. */
   syncIntervalMs?: number;
-  /** Refuse every token with 503 `REVOCATION_UNAVAILABLE` once the store has not been read for this long, in ms. Default: none (fail open: the last known list keeps applying). */
+  /**
+   * Refuse every token with 503 `REVOCATION_UNAVAILABLE` while the local copy
+   * was last read from the store longer ago than this, in ms, or never (a new
+   * instance before its first read), judged at each check. Default: none (fail
+   * open: the last known list keeps applying).
+   */
   failClosedAfterMs?: number;
   /** Listen for pushes when the store offers them (Redis pub/sub). Default: `true`. */
   subscribe?: boolean;
@@ -68,16 +83,23 @@ export class RevocationList implements RevocationCheck {
   private readonly feed: StoreFeed;
   private readonly feedName: string;
   private readonly keepMs: number;
-  private readonly set: RevokedSet;
+  private set: RevokedSet;
   private readonly syncIntervalMs: number;
   private readonly failClosedAfterMs: number | undefined;
   private readonly onEvent: ((event: AuthEvent) => void) | undefined;
   private cursor = 0;
-  private lastSyncAt: number;
+  // when the last successful read started (its snapshot is at least this recent); -Infinity: never read
+  private readAt = -Infinity;
   private nextSweepAt: number;
+  private nextReconcileAt = -Infinity;
   private syncing: Promise<void> | undefined;
-  private failingClosed = false;
   private synced = false;
+  // revocations made here and not (yet) in the feed: a rebuild keeps them
+  private readonly local = new Set<Revocation>();
+  // pushes heard while a full read is in flight: its snapshot may predate them
+  private heardDuringRebuild: Revocation[] | undefined;
+  private readonly keepSec: number;
+  private readonly toleranceSec: number;
   private readonly waiting: (() => void)[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
@@ -105,12 +127,12 @@ export class RevocationList implements RevocationCheck {
     this.feed = store.feed;
     this.feedName = options.feed ?? DEFAULT_REVOCATION_FEED;
     this.keepMs = (lifetimeSec + toleranceSec) * 1000;
-    this.set = new RevokedSet(Math.ceil(lifetimeSec + toleranceSec), Math.ceil(toleranceSec));
+    this.keepSec = Math.ceil(lifetimeSec + toleranceSec);
+    this.toleranceSec = Math.ceil(toleranceSec);
+    this.set = new RevokedSet(this.keepSec, this.toleranceSec);
     this.onEvent = options.onEvent;
     this.wantsPush = options.subscribe !== false && typeof this.feed.subscribe === 'function';
-    const now = Date.now();
-    this.lastSyncAt = now;
-    this.nextSweepAt = now + REVOCATION_SWEEP_INTERVAL_MS;
+    this.nextSweepAt = Date.now() + REVOCATION_SWEEP_INTERVAL_MS;
 
     void this.sync();
     if (this.syncIntervalMs > 0) {
@@ -120,15 +142,21 @@ export class RevocationList implements RevocationCheck {
     }
   }
 
-  /** For the pipeline: why `payload` is refused, or `undefined`. No I/O; nothing but a flag test while the list is empty. */
-  check(payload: Readonly<Record<string, unknown>>): RevokedBy | 'unavailable' | undefined {
-    if (this.failingClosed) return 'unavailable';
-    return this.set.match(payload);
+  /**
+   * For the pipeline: why `payload` is refused, or `undefined`. No I/O; with
+   * `failClosedAfterMs`, the copy's age is judged now (a timer may not have
+   * run: an idle Workers isolate, a busy event loop). `clockToleranceSec`: the
+   * verifier's `clockTolerance`, for an issuer whose clock is ahead; `now`:
+   * the pipeline's clock reading, in ms (default: read here).
+   */
+  check(payload: Readonly<Record<string, unknown>>, clockToleranceSec = 0, now?: number): RevokedBy | 'unavailable' | undefined {
+    if (this.failClosedAfterMs !== undefined && !((now ?? Date.now()) - this.readAt <= this.failClosedAfterMs)) return 'unavailable';
+    return this.set.match(payload, clockToleranceSec);
   }
 
-  /** True when the list names `payload`'s token, user (issued before the revocation) or session. */
-  isRevoked(payload: Readonly<Record<string, unknown>>): boolean {
-    return this.set.match(payload) !== undefined;
+  /** True when the list names `payload`'s token, user (issued before the revocation, within `clockToleranceSec`) or session. */
+  isRevoked(payload: Readonly<Record<string, unknown>>, clockToleranceSec = 0): boolean {
+    return this.set.match(payload, clockToleranceSec) !== undefined;
   }
 
   /**
@@ -204,9 +232,48 @@ export class RevocationList implements RevocationCheck {
     return this.syncing;
   }
 
-  /** Resolves after the first successful read of the store (await it before serving, so a fresh instance knows the list). */
-  ready(): Promise<void> {
-    return this.synced ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  /**
+   * Syncs when the local copy was read from the store more than `maxAgeMs`
+   * ago, or never; resolves at once otherwise. A store failure never rejects
+   * it (it is a `store-error` event; fail-closed then decides). Where no timer
+   * runs between requests (Workers), await it before verifying: a revocation
+   * is then missed for at most `maxAgeMs` while the store answers (a read
+   * counts from when it started, so its snapshot is no older).
+   */
+  async syncIfOlderThan(maxAgeMs: number): Promise<void> {
+    if (typeof maxAgeMs !== 'number' || !(maxAgeMs >= 0)) throw new TypeError('logto-authkit: syncIfOlderThan takes a number of milliseconds >= 0');
+    if (Date.now() - this.readAt <= maxAgeMs) return;
+    // Workers: a request must not await I/O another request started, so it reads for itself
+    if (!sharesPendingSync) return this.pull();
+    const started = Date.now();
+    const before = this.readAt;
+    await this.sync();
+    // the read joined succeeded but had started before the bound: one more
+    if (this.readAt !== before && this.readAt < started - maxAgeMs) await this.sync();
+  }
+
+  /**
+   * Resolves `true` after the first successful read of the store (await it
+   * before serving, so a fresh instance knows the list), or `false` once
+   * `timeoutMs` passed without one (the store is down: the list knows nothing
+   * yet, and with `failClosedAfterMs` refuses every token until a read
+   * succeeds). Never rejects. Default: `5000`.
+   */
+  ready(timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const at = this.waiting.indexOf(done);
+        if (at !== -1) this.waiting.splice(at, 1);
+        resolve(false);
+      }, timeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.waiting.push(done);
+    });
   }
 
   /** How many entries of each kind the local copy holds. */
@@ -228,30 +295,57 @@ export class RevocationList implements RevocationCheck {
     const nowSec = Math.floor(Date.now() / 1000);
     const revocation: Revocation = exp === undefined ? { by, id, at: nowSec } : { by, id, at: nowSec, exp };
     this.set.apply(revocation, nowSec);
+    this.local.add(revocation);
+    this.heardDuringRebuild?.push(revocation); // a rebuild's snapshot may predate the append
     try {
       await this.feed.append(this.feedName, encodeRevocation(revocation), this.keepMs);
     } catch (error) {
+      // kept in `local`: it holds on this instance, through rebuilds, until it expires
       this.report('revocation-append', error);
       throw error;
     }
+    this.local.delete(revocation);
   }
 
   private async pull(): Promise<void> {
+    const started = Date.now();
+    const rebuild = started >= this.nextReconcileAt;
+    if (rebuild) this.heardDuringRebuild = [];
     try {
-      const page = await this.feed.read(this.feedName, this.cursor);
+      const page = await this.feed.read(this.feedName, rebuild ? 0 : this.cursor);
       this.cursor = page.cursor;
       const nowSec = Math.floor(Date.now() / 1000);
-      for (const text of page.entries) this.receive(text, nowSec);
-      this.lastSyncAt = Date.now();
-      this.failingClosed = false;
+      for (let i = 0; i < (page.ignored ?? 0); i++) emit(this.onEvent, { type: 'store-value-ignored', operation: 'revocation-read', reason: 'no valid integrity tag' });
+      if (rebuild) this.rebuild(page.entries, nowSec);
+      else for (const text of page.entries) this.receive(text, nowSec);
+      this.readAt = Math.max(this.readAt, started);
+      if (rebuild) this.nextReconcileAt = started + REVOCATION_RECONCILE_INTERVAL_MS;
       if (!this.synced) {
         this.synced = true;
         for (const resolve of this.waiting.splice(0)) resolve();
       }
     } catch (error) {
       this.report('revocation-sync', error);
+    } finally {
+      if (rebuild) this.heardDuringRebuild = undefined;
     }
     this.housekeep(Date.now());
+  }
+
+  // The feed is the source of truth: a new copy holds what it lists now, what
+  // was pushed while it was read, and this instance's own unwritten revocations.
+  private rebuild(entries: string[], nowSec: number): void {
+    const set = new RevokedSet(this.keepSec, this.toleranceSec);
+    for (const text of entries) {
+      const revocation = this.accept(text, nowSec);
+      if (revocation) set.apply(revocation, nowSec);
+    }
+    for (const revocation of this.heardDuringRebuild ?? []) set.apply(revocation, nowSec);
+    for (const revocation of this.local) {
+      if (revocation.at + this.keepSec <= nowSec) this.local.delete(revocation);
+      else set.apply(revocation, nowSec);
+    }
+    this.set = set;
   }
 
   private tick(): void {
@@ -260,7 +354,6 @@ export class RevocationList implements RevocationCheck {
   }
 
   private housekeep(now: number): void {
-    if (this.failClosedAfterMs !== undefined) this.failingClosed = now - this.lastSyncAt > this.failClosedAfterMs;
     if (now >= this.nextSweepAt) {
       this.nextSweepAt = now + REVOCATION_SWEEP_INTERVAL_MS;
       this.set.sweep(Math.floor(now / 1000));
@@ -283,14 +376,35 @@ export class RevocationList implements RevocationCheck {
   }
 
   private receive(text: string, nowSec: number): void {
+    const revocation = this.accept(text, nowSec);
+    if (revocation === undefined) return;
+    this.set.apply(revocation, nowSec);
+    this.heardDuringRebuild?.push(revocation);
+  }
+
+  // What the store says is bounded before it applies: a revocation dated in
+  // the future beyond the tolerance (`at: 2^53-1` would refuse every token,
+  // new ones included, for ever) is ignored and reported.
+  private accept(text: string, nowSec: number): Revocation | undefined {
     const revocation = decodeRevocation(text);
-    if (revocation !== undefined) this.set.apply(revocation, nowSec);
+    if (revocation === undefined) return undefined;
+    if (revocation.at > nowSec + this.toleranceSec) {
+      emit(this.onEvent, { type: 'store-value-ignored', operation: 'revocation-read', reason: 'a revocation dated in the future beyond the tolerance' });
+      return undefined;
+    }
+    return revocation;
   }
 
   private report(operation: string, error: unknown): void {
-    emit(this.onEvent, { type: 'store-error', operation, error: error instanceof Error ? error.message : String(error) });
+    if (error instanceof StoreIntegrityError) emit(this.onEvent, { type: 'store-value-ignored', operation, reason: 'no valid integrity tag' });
+    else emit(this.onEvent, { type: 'store-error', operation, error: redactedMessage(error) });
   }
 }
+
+// Cloudflare Workers forbid a request from awaiting I/O that another request
+// started (as for the JWKS in keys/jwks-cache.ts): there each caller of
+// syncIfOlderThan reads for itself. https://github.com/panva/jose/issues/355
+const sharesPendingSync = !(typeof navigator !== 'undefined' && (navigator as { userAgent?: string }).userAgent === 'Cloudflare-Workers');
 
 function positive(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback;

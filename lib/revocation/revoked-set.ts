@@ -104,7 +104,8 @@ export class RevokedSet {
     if (by === 'all') {
       if (at + this.keepSec > nowSec && at > this.allRevokedAt) this.allRevokedAt = at;
     } else if (by === 'jti') {
-      const until = revocation.exp === undefined ? at + this.keepSec : revocation.exp + this.toleranceSec;
+      // a token valid at `at` expires by `at + keepSec`: a larger `exp` read from the store is bounded by it
+      const until = revocation.exp === undefined ? at + this.keepSec : Math.min(revocation.exp + this.toleranceSec, at + this.keepSec);
       if (until > nowSec && !(this.tokens.get(id)! >= until)) this.tokens.set(id, until);
     } else if (at + this.keepSec > nowSec) {
       const map = this.byIssueTime(by);
@@ -122,20 +123,22 @@ export class RevokedSet {
 
   /**
    * What revokes `payload`, or `undefined`. A token under a revoked `sub` is
-   * refused when it was issued (`iat`) at or before the revocation's second,
-   * or carries no `iat` (it could be older). No I/O; nothing to do when empty.
+   * refused when it was issued (`iat`) at or before the revocation's second
+   * plus `clockToleranceSec` (an issuer whose clock is ahead stamps a token
+   * minted just before the revocation with a later second), or carries no
+   * `iat` (it could be older). No I/O; nothing to do when empty.
    */
-  match(payload: Readonly<Record<string, unknown>>): RevokedBy | undefined {
+  match(payload: Readonly<Record<string, unknown>>, clockToleranceSec = 0): RevokedBy | undefined {
     if (this.allRevokedAt !== -1) {
       const iat = payload.iat;
-      if (typeof iat !== 'number' || iat <= this.allRevokedAt) return 'all';
+      if (typeof iat !== 'number' || iat <= this.allRevokedAt + clockToleranceSec) return 'all';
     }
     if (this.users.size !== 0) {
       const sub = payload.sub;
       const revokedAt = typeof sub === 'string' ? this.users.get(sub) : undefined;
       if (revokedAt !== undefined) {
         const iat = payload.iat;
-        if (typeof iat !== 'number' || iat <= revokedAt) return 'sub';
+        if (typeof iat !== 'number' || iat <= revokedAt + clockToleranceSec) return 'sub';
       }
     }
     if (this.tokens.size !== 0) {
@@ -147,21 +150,21 @@ export class RevokedSet {
       if (typeof sid === 'string' && this.sessions.has(sid)) return 'sid';
     }
     // kept out of line: match stays small enough for V8 to inline on the cache-hit path
-    return this.byEvent ? this.matchByEvent(payload) : undefined;
+    return this.byEvent ? this.matchByEvent(payload, clockToleranceSec) : undefined;
   }
 
-  private matchByEvent(payload: Readonly<Record<string, unknown>>): RevokedBy | undefined {
+  private matchByEvent(payload: Readonly<Record<string, unknown>>, toleranceSec: number): RevokedBy | undefined {
     if (this.organizations.size !== 0 || this.members.size !== 0) {
       const organization = organizationOf(payload);
       if (organization !== undefined) {
-        if (issuedBy(payload, this.organizations.get(ANY)) || issuedBy(payload, this.organizations.get(organization))) return 'org';
+        if (issuedBy(payload, this.organizations.get(ANY), toleranceSec) || issuedBy(payload, this.organizations.get(organization), toleranceSec)) return 'org';
         const sub = payload.sub;
-        if (this.members.size !== 0 && typeof sub === 'string' && (issuedBy(payload, this.members.get(`${organization} ${sub}`)) || issuedBy(payload, this.members.get(`${ANY} ${sub}`)))) return 'member';
+        if (this.members.size !== 0 && typeof sub === 'string' && (issuedBy(payload, this.members.get(`${organization} ${sub}`), toleranceSec) || issuedBy(payload, this.members.get(`${ANY} ${sub}`), toleranceSec))) return 'member';
       }
     }
     if (this.scopes.size !== 0 && typeof payload.scope === 'string' && payload.scope !== '') {
-      if (issuedBy(payload, this.scopes.get(ANY))) return 'scope';
-      for (const name of payload.scope.split(' ')) if (name !== '' && issuedBy(payload, this.scopes.get(name))) return 'scope';
+      if (issuedBy(payload, this.scopes.get(ANY), toleranceSec)) return 'scope';
+      for (const name of payload.scope.split(' ')) if (name !== '' && issuedBy(payload, this.scopes.get(name), toleranceSec)) return 'scope';
     }
     return undefined;
   }
@@ -181,11 +184,12 @@ export class RevokedSet {
   }
 }
 
-// a token issued (`iat`) at or before `revokedAt`, or without a usable `iat` (it could be older)
-function issuedBy(payload: Readonly<Record<string, unknown>>, revokedAt: number | undefined): boolean {
+// a token issued (`iat`) at or before `revokedAt` plus the clock tolerance (as
+// for a revoked user), or without a usable `iat` (it could be older)
+function issuedBy(payload: Readonly<Record<string, unknown>>, revokedAt: number | undefined, toleranceSec: number): boolean {
   if (revokedAt === undefined) return false;
   const iat = payload.iat;
-  return typeof iat !== 'number' || iat <= revokedAt;
+  return typeof iat !== 'number' || iat <= revokedAt + toleranceSec;
 }
 
 /** The organization a Logto token is for: `organization_id`, or the id in an `urn:logto:organization:<id>` audience. */

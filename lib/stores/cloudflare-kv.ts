@@ -11,6 +11,7 @@
  * @see https://developers.cloudflare.com/kv/api/write-key-value-pairs/#expiring-keys
  * @module
  */
+import { withStoreIntegrity } from './integrity.js';
 import type { Store } from './store.js';
 
 /** KV's smallest `expirationTtl`, in ms. */
@@ -27,6 +28,8 @@ export interface KvNamespaceLike {
 export interface CloudflareKvStoreOptions {
   /** Prepended to every key. Default: `logto-authkit:`. */
   prefix?: string;
+  /** A secret that tags what is written and refuses what is read without a valid tag (`withStoreIntegrity`). Default: none. */
+  integrityKey?: string | readonly string[];
 }
 
 /** A store over a KV namespace binding. A TTL under 60 s is raised to 60 s. Default: keys under `logto-authkit:`. */
@@ -36,7 +39,7 @@ export function cloudflareKvStore(namespace: KvNamespaceLike, options: Cloudflar
   }
   const prefix = options.prefix ?? 'logto-authkit:';
   const expirationTtl = (ttlMs: number) => Math.ceil(Math.max(ttlMs, KV_MIN_TTL_MS) / 1000);
-  return Object.freeze({
+  const store: Store = Object.freeze({
     capabilities: Object.freeze({ consistency: 'eventual', atomicSetIfAbsent: false, minTtlMs: KV_MIN_TTL_MS } as const),
     async get(key: string) {
       return (await namespace.get(prefix + key)) ?? undefined;
@@ -54,4 +57,5 @@ export function cloudflareKvStore(namespace: KvNamespaceLike, options: Cloudflar
       await namespace.delete(prefix + key);
     },
   });
+  return options.integrityKey === undefined ? store : withStoreIntegrity(store, options.integrityKey);
 }

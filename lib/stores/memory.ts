@@ -68,9 +68,7 @@ export function memoryStore(): Store {
 }
 
 function memoryFeed(): StoreFeed {
-  const feeds = new Map<string, FeedEntry[]>();
-  // the window of the last append, so a read drops what Redis would have pruned
-  const keep = new Map<string, number>();
+  const feeds = new Map<string, Kept>();
   const listeners = new Map<string, Set<(entry: string) => void>>();
   // a sequence, not a clock: the cursor never skips an entry, however the clock moves
   let seq = 0;
@@ -78,10 +76,12 @@ function memoryFeed(): StoreFeed {
   return Object.freeze({
     async append(name: string, entry: string, keepMs: number) {
       const now = Date.now();
-      const kept = (feeds.get(name) ?? []).filter((item) => item.at > now - keepMs);
-      kept.push({ seq: ++seq, at: now, entry });
-      feeds.set(name, kept);
-      keep.set(name, keepMs);
+      let kept = feeds.get(name);
+      if (!kept) feeds.set(name, (kept = { items: [], head: 0, keepMs }));
+      kept.items.push({ seq: ++seq, at: now, entry });
+      // the window of the last append, so a read drops what Redis would have pruned
+      kept.keepMs = keepMs;
+      prune(kept, now);
       for (const listener of listeners.get(name) ?? []) {
         try {
           listener(entry);
@@ -91,8 +91,10 @@ function memoryFeed(): StoreFeed {
       }
     },
     async read(name: string, cursor: number): Promise<FeedPage> {
-      const oldest = Date.now() - (keep.get(name) ?? Infinity);
-      const items = (feeds.get(name) ?? []).filter((item) => item.seq >= cursor && item.at > oldest);
+      const kept = feeds.get(name);
+      if (!kept) return { entries: [], cursor };
+      prune(kept, Date.now());
+      const items = kept.items.slice(Math.max(kept.head, firstAtOrAfter(kept.items, cursor)));
       return { entries: items.map((item) => item.entry), cursor: items.length === 0 ? cursor : items[items.length - 1]!.seq + 1 };
     },
     async subscribe(name: string, listener: (entry: string) => void) {
@@ -103,4 +105,34 @@ function memoryFeed(): StoreFeed {
       return async () => void set.delete(own);
     },
   });
+}
+
+// Entries are appended oldest first, so pruning only moves `head` past the
+// expired ones: an append costs O(1) amortized, not a pass over the feed. The
+// array is compacted once the dead prefix outweighs the live part.
+interface Kept {
+  items: FeedEntry[];
+  head: number;
+  keepMs: number;
+}
+
+function prune(kept: Kept, now: number): void {
+  const oldest = now - kept.keepMs;
+  while (kept.head < kept.items.length && kept.items[kept.head]!.at <= oldest) kept.head++;
+  if (kept.head > 0 && kept.head * 2 >= kept.items.length) {
+    kept.items = kept.items.slice(kept.head);
+    kept.head = 0;
+  }
+}
+
+// the index of the first entry whose sequence is >= `cursor` (sequences only grow)
+function firstAtOrAfter(items: FeedEntry[], cursor: number): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (items[mid]!.seq < cursor) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

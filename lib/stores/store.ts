@@ -69,4 +69,6 @@ export interface FeedPage {
   entries: string[];
   /** Pass to the next `read`. */
   cursor: number;
+  /** Entries left out because they carry no valid integrity tag (`withStoreIntegrity`). Default: none. */
+  ignored?: number;
 }

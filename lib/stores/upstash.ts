@@ -35,16 +35,19 @@ export function upstashStore(options: UpstashStoreOptions): Store {
   const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const endpoint = url.replace(/\/+$/, '');
 
-  return redisCommandStore(async (args) => {
+  return redisCommandStore(async (args, signal) => {
     const response = await send(endpoint, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(args),
+      signal,
     });
     const reply = (await response.json().catch(() => undefined)) as { result?: unknown; error?: unknown } | undefined;
     if (!response.ok || reply === undefined || reply.error !== undefined) {
-      // the error text is Upstash's; the token is never in it
-      throw new Error(`upstash answered ${args[0]} with HTTP ${response.status}${typeof reply?.error === 'string' ? `: ${reply.error}` : ''}`);
+      // Only the Redis error code (`ERR`, `WRONGTYPE`, `NOAUTH`...) is kept: the
+      // server's text may echo the request, its values and its credentials
+      const code = typeof reply?.error === 'string' ? /^[A-Z]{2,16}\b/.exec(reply.error)?.[0] : undefined;
+      throw new Error(`upstash answered ${args[0]} with HTTP ${response.status}${code ? ` (${code})` : ''}`);
     }
     return reply.result ?? null;
   }, options);

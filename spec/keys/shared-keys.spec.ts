@@ -4,10 +4,15 @@
 // costs a fetch. An "instance" is this process after clearJwksCache(): its
 // own cache is gone, the store stays. The store is an in-test Map.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { createClient } from 'redis';
 import { exportJWK } from 'jose';
 import { clearJwksCache } from '../../lib/keys/jwks-cache.ts';
 import type { Store } from '../../lib/stores/store.ts';
+import { memoryStore } from '../../lib/stores/memory.ts';
+import { redisStore } from '../../lib/stores/redis.ts';
+import { STORE_READ_BUDGET_MS } from '../../lib/keys/shared-keys.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { clearTokenCache } from '../../lib/token-cache.ts';
 import { verifyLogtoToken } from '../../lib/verify.ts';
 import { recordEvents } from '../helpers/event-recorder.ts';
@@ -150,11 +155,62 @@ describe('keys shared through a store', () => {
     assert.equal((await verifyLogtoToken(await token(), options(failing, { onEvent: hook.onEvent }))).isAuthenticated, true);
     const stranger = await makeKey('ES256', 'stranger', { fresh: true });
     await assert.rejects(verifyLogtoToken(await token(stranger), options(failing, { onEvent: hook.onEvent })), { code: 'KEY_NOT_FOUND' });
-    await hook.until('store-error', 4); // read and write for the first fetch, cooldown and write for the refetch
+    await hook.until('store-error', 3); // read and write for the first fetch, write for the refetch; the failed read paused the store, so no cooldown claim
     assert.deepEqual(
       hook.events.filter((event) => event.type === 'store-error').map((event) => event.type === 'store-error' && event.operation).sort(),
-      ['jwks-cooldown', 'jwks-read', 'jwks-write', 'jwks-write'],
+      ['jwks-read', 'jwks-write', 'jwks-write'],
     );
     assert.equal(server.hits(), 2, 'the first fetch and the unknown-kid refetch, as without a store');
+  });
+});
+
+// Redis down with the client still "connected": node-redis queues each command
+// until the store's own timeout, here far longer than any test, so a request
+// that waited on the store would never answer. The store read gets a budget
+// and the issuer is asked while those commands are still pending.
+describe('keys shared through a Redis that is down', () => {
+  let redis: RedisServer;
+  let client: ReturnType<typeof createClient>;
+  let pending = 0;
+  let store: Store;
+
+  before(async () => {
+    redis = await startRedisServer();
+    client = createClient({ url: redis.url, socket: { reconnectStrategy: () => 60_000 } });
+    client.on('error', () => undefined);
+    await client.connect();
+    await redis.kill();
+  });
+  after(async () => {
+    client?.destroy();
+    await redis?.stop();
+  });
+  beforeEach(() => {
+    const inner = redisStore(client, { timeoutMs: 600_000 });
+    const counted = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => (...args: A) => {
+      pending++;
+      return call(...args).finally(() => pending--);
+    };
+    store = { ...inner, get: counted(inner.get), setIfAbsent: counted(inner.setIfAbsent), set: async () => {} };
+  });
+
+  test('answers 20 concurrent cold-start requests while the store read is still unanswered, with one request to the issuer', async () => {
+    const hook = recordEvents();
+    const t = await token();
+    const results = await Promise.all(Array.from({ length: 20 }, () => verifyLogtoToken(t, options(store, { onEvent: hook.onEvent }))));
+    assert.deepEqual(results.map((context) => context.isAuthenticated), Array(20).fill(true));
+    assert.equal(server.hits(), 1);
+    assert.ok(pending >= 1, 'the store has not answered yet');
+    assert.deepEqual(hook.events.filter((event) => event.type === 'store-error'), [{ type: 'store-error', operation: 'jwks-read', error: `the store did not answer within ${STORE_READ_BUDGET_MS} ms` }]);
+  });
+
+  test('verifies the first token of a rotated-in key while the cooldown claim is still unanswered', async () => {
+    await verifyLogtoToken(await token(), options(memoryStore()));
+    const next = await makeKey('ES256', 'rotated', { fresh: true });
+    server.setKeys([next.publicJwk, key.publicJwk]);
+    const before = pending;
+    assert.equal((await verifyLogtoToken(await token(next), options(store))).isAuthenticated, true);
+    assert.equal(server.hits(), 2);
+    assert.ok(pending > before, 'the claim has not been answered');
   });
 });

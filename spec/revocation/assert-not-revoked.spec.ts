@@ -54,6 +54,12 @@ describe('the revocation stage', () => {
     });
   }
 
+  test('refuses a token stamped 5 s after a user revocation by an issuer whose clock is ahead, with clockTolerance 60', async () => {
+    const jwt = await token({ iat: nowSec() + 5 });
+    await list.revokeUser('user_123');
+    await assert.rejects(verifyLogtoToken(jwt, options({ clockTolerance: 60 })), revoked);
+  });
+
   test('accepts a token of a revoked user issued after the revocation', async () => {
     await list.revokeUser('user_123');
     const context = await verifyLogtoToken(await token({ iat: nowSec() + 1 }), options());

@@ -4,10 +4,10 @@
 // spec/e2e/redis-fleet.e2e.spec.ts.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
-import { createRevocationList, DEFAULT_SYNC_INTERVAL_MS, type RevocationListOptions } from '../../lib/revocation/revocation-list.ts';
+import { createRevocationList, DEFAULT_READY_TIMEOUT_MS, DEFAULT_SYNC_INTERVAL_MS, REVOCATION_RECONCILE_INTERVAL_MS, type RevocationListOptions } from '../../lib/revocation/revocation-list.ts';
 import { memoryStore } from '../../lib/stores/memory.ts';
 import { cloudflareKvStore } from '../../lib/stores/cloudflare-kv.ts';
-import type { Store } from '../../lib/stores/store.ts';
+import type { FeedPage, Store } from '../../lib/stores/store.ts';
 import type { AuthEvent } from '../../lib/events.ts';
 
 const NOW = Date.UTC(2030, 0, 1);
@@ -210,5 +210,169 @@ describe('createRevocationList', () => {
     mock.timers.tick(DEFAULT_SYNC_INTERVAL_MS * 5);
     await settle();
     assert.equal(reads, after);
+  });
+
+  test('fails closed before its first read of the store when failClosedAfterMs is set (the store down from boot)', async () => {
+    const store = flakyStore();
+    store.down = true;
+    const a = list({ store, failClosedAfterMs: 5000 });
+    mock.timers.tick(200);
+    await settle();
+    assert.equal(a.check({ sub: 'user_2', iat: NOW_SEC }), 'unavailable');
+  });
+
+  test('fails closed while its first read is still in flight, even with failClosedAfterMs 1', async () => {
+    const store = memoryStore();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = { ...store, feed: { ...store.feed!, read: async (name: string, cursor: number) => (await gate, store.feed!.read(name, cursor)) } };
+    const a = list({ store: slow, failClosedAfterMs: 1, syncIntervalMs: 0 });
+    assert.equal(a.check({ sub: 'user_2', iat: NOW_SEC }), 'unavailable');
+    release();
+    await a.ready();
+    assert.equal(a.check({ sub: 'user_2', iat: NOW_SEC }), undefined);
+  });
+
+  test('fails closed when idle past failClosedAfterMs with no timer (syncIntervalMs 0, a Workers isolate): judged at the check', async () => {
+    const a = list({ store: memoryStore(), failClosedAfterMs: 2000, syncIntervalMs: 0 });
+    await a.ready();
+    mock.timers.tick(2000);
+    assert.equal(a.check({ sub: 'user_2', iat: NOW_SEC }), undefined, 'at the bound');
+    mock.timers.tick(1);
+    assert.equal(a.check({ sub: 'user_2', iat: NOW_SEC }), 'unavailable');
+  });
+
+  test('syncIfOlderThan reads the store only when the copy is older than the bound, so a revocation made elsewhere is seen within it', async () => {
+    const store = memoryStore();
+    let reads = 0;
+    const counting = { ...store, feed: { ...store.feed!, read: (name: string, cursor: number) => (reads++, store.feed!.read(name, cursor)) } };
+    const a = list({ store, syncIntervalMs: 0, subscribe: false });
+    const b = list({ store: counting, syncIntervalMs: 0, subscribe: false, failClosedAfterMs: 10_000 });
+    await b.ready();
+    const afterReady = reads;
+    await b.syncIfOlderThan(1000);
+    assert.equal(reads, afterReady, 'a copy read just now is not read again');
+    await a.revokeUser('user_1');
+    mock.timers.tick(1000);
+    await b.syncIfOlderThan(1000);
+    assert.equal(b.check(before(10)), undefined, 'at the bound the copy still serves');
+    mock.timers.tick(1);
+    await b.syncIfOlderThan(1000);
+    assert.equal(reads, afterReady + 1);
+    assert.equal(b.check(before(10)), 'sub');
+  });
+
+  test('ready() resolves false within its bound while the store is down, and true once a read succeeds', async () => {
+    const store = flakyStore();
+    store.down = true;
+    const a = list({ store });
+    const outcome = a.ready();
+    mock.timers.tick(DEFAULT_READY_TIMEOUT_MS);
+    assert.equal(await outcome, false);
+    await settle(); // the failed read finishes
+    store.down = false;
+    const second = a.ready();
+    mock.timers.tick(DEFAULT_SYNC_INTERVAL_MS);
+    assert.equal(await second, true);
+  });
+
+  test('ignores a feed entry dated in the future beyond the tolerance, and says so in an event', async () => {
+    const store = memoryStore();
+    const events: AuthEvent[] = [];
+    await store.feed!.append('revocation', JSON.stringify({ by: 'all', id: '*', at: Number.MAX_SAFE_INTEGER }), 3_660_000);
+    await store.feed!.append('revocation', JSON.stringify({ by: 'sub', id: 'user_1', at: NOW_SEC + 3600 }), 3_660_000);
+    const a = list({ store, onEvent: (event) => events.push(event) });
+    await a.ready();
+    assert.equal(a.check({ sub: 'user_1', iat: NOW_SEC }), undefined, 'a new token of that user passes');
+    assert.equal(a.check({ sub: 'user_3', iat: NOW_SEC + 1 }), undefined);
+    assert.deepEqual(events.filter((event) => event.type === 'store-value-ignored'), Array(2).fill({ type: 'store-value-ignored', operation: 'revocation-read', reason: 'a revocation dated in the future beyond the tolerance' }));
+  });
+
+  test('keeps a token revocation read from the store no longer than a token valid at its time can live, whatever exp it names', async () => {
+    const store = memoryStore();
+    await store.feed!.append('revocation', JSON.stringify({ by: 'jti', id: 'jti_1', at: NOW_SEC, exp: Number.MAX_SAFE_INTEGER }), 3_660_000);
+    const a = list({ store, maxTokenLifetimeSec: 600, toleranceSec: 0 });
+    await a.ready();
+    assert.equal(a.isRevoked({ jti: 'jti_1' }), true);
+    mock.timers.tick(600_000 + REVOCATION_RECONCILE_INTERVAL_MS);
+    await settle();
+    assert.equal(a.size().tokens, 0);
+  });
+
+  test('refuses a token issued up to clockToleranceSec after a user revocation (an issuer whose clock is ahead)', async () => {
+    const a = list({ store: memoryStore() });
+    await a.revokeUser('user_1');
+    assert.equal(a.check({ sub: 'user_1', iat: NOW_SEC + 5 }, 60), 'sub');
+    assert.equal(a.check({ sub: 'user_1', iat: NOW_SEC + 61 }, 60), undefined);
+    assert.equal(a.check({ sub: 'user_1', iat: NOW_SEC + 5 }), undefined, 'without tolerance, the next second passes');
+  });
+
+  describe('the feed is the source of truth', () => {
+    /** A feed under the spec's hand: entries can be deleted, and pushed without being appended (a bare PUBLISH). */
+    function handFeed() {
+      const entries: string[] = [];
+      const listeners = new Set<(entry: string) => void>();
+      const store = memoryStore();
+      const hand = {
+        entries,
+        publish: (entry: string) => listeners.forEach((listener) => listener(entry)),
+        store: {
+          ...store,
+          feed: {
+            async append(_name: string, entry: string) {
+              entries.push(entry);
+              hand.publish(entry);
+            },
+            async read(_name: string, cursor: number): Promise<FeedPage> {
+              return { entries: entries.slice(cursor), cursor: entries.length };
+            },
+            async subscribe(_name: string, listener: (entry: string) => void) {
+              listeners.add(listener);
+              return async () => void listeners.delete(listener);
+            },
+          },
+        } satisfies Store,
+      };
+      return hand;
+    }
+
+    test('drops an entry deleted from the store at the next reconcile', async () => {
+      const hand = handFeed();
+      const other = list({ store: hand.store });
+      const a = list({ store: hand.store });
+      await Promise.all([a.ready(), other.ready()]);
+      await other.revokeUser('user_1');
+      mock.timers.tick(DEFAULT_SYNC_INTERVAL_MS);
+      await settle();
+      assert.equal(a.check(before(10)), 'sub');
+      hand.entries.splice(0);
+      mock.timers.tick(REVOCATION_RECONCILE_INTERVAL_MS);
+      await settle();
+      assert.equal(a.check(before(10)), undefined);
+    });
+
+    test('drops a revocation that was only pushed, never appended, at the next reconcile', async () => {
+      const hand = handFeed();
+      const a = list({ store: hand.store });
+      await a.ready();
+      await settle(); // subscribed
+      hand.publish(JSON.stringify({ by: 'all', id: '*', at: NOW_SEC }));
+      assert.equal(a.check(before(10)), 'all');
+      mock.timers.tick(REVOCATION_RECONCILE_INTERVAL_MS);
+      await settle();
+      assert.equal(a.check(before(10)), undefined);
+    });
+
+    test('keeps through a reconcile its own revocation the store could not take', async () => {
+      const store = flakyStore();
+      const a = list({ store });
+      await a.ready();
+      store.down = true;
+      await assert.rejects(a.revokeUser('user_1'));
+      store.down = false;
+      mock.timers.tick(REVOCATION_RECONCILE_INTERVAL_MS);
+      await settle();
+      assert.equal(a.check(before(10)), 'sub');
+    });
   });
 });

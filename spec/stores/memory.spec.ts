@@ -60,4 +60,27 @@ describe('memoryStore', () => {
     await feed.append('f', 'new', 1000);
     assert.deepEqual((await feed.read('f', 0)).entries, ['new']);
   });
+
+  test('keeps exactly the window across many appends, and every cursor reads on from where it stopped', async () => {
+    const feed = memoryStore().feed!;
+    let cursor = 0;
+    const seen: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      await feed.append('f', `e${i}`, 1000);
+      mock.timers.tick(1);
+      if (i % 97 === 0) {
+        const page = await feed.read('f', cursor);
+        seen.push(...page.entries);
+        cursor = page.cursor;
+      }
+    }
+    const last = await feed.read('f', cursor);
+    seen.push(...last.entries);
+    assert.deepEqual(seen.slice(-3), ['e4997', 'e4998', 'e4999']);
+    const all = (await feed.read('f', 0)).entries;
+    assert.equal(all.length, 999, 'appended in the last 1000 ms (one per ms), the oldest of them at the edge dropped');
+    assert.equal(all[0], 'e4001');
+    assert.equal((await feed.read('f', last.cursor)).entries.length, 0);
+  });
 });
+

@@ -112,6 +112,19 @@ for (const client of clients) {
       assert.deepEqual((await feed.read('f4', cursor)).entries, ['after-restart']);
     });
 
+    test('keeps reading the feed, new entries included, after a member with an infinite or huge score was written into it', async () => {
+      const feed = store.feed!;
+      await feed.append('f4', 'a', 60_000);
+      const first = await feed.read('f4', 0);
+      for (const score of ['+inf', '1e300']) {
+        await nodeRedis.sendCommand(['ZADD', `${prefix}f4`, score, `forged ${score}`]);
+        await feed.append('f4', `after ${score}`, 60_000);
+        const page = await feed.read('f4', first.cursor);
+        assert.ok(page.entries.includes(`after ${score}`), `${score}: ${JSON.stringify(page.entries)}`);
+        assert.ok(Number.isSafeInteger(page.cursor), `${score}: cursor ${page.cursor}`);
+      }
+    });
+
     test('pushes every appended entry to a subscriber on its own connection', async () => {
       const feed = store.feed!;
       const received: string[] = [];
