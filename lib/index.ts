@@ -53,3 +53,5 @@ export type { LogtoWebhookEvent, LogtoWebhookOptions, WebhookRevocation, Webhook
 export { verifyLogoutToken } from './revocation/logout-token.js';
 export type { LogoutClaims } from './revocation/logout-token.js';
 export type { BackchannelLogoutOptions, LogoutRevocationTarget } from './revocation/backchannel-logout.js';
+export { createKoaAuthMiddleware } from './adapters/koa.js';
+export type { AuthState as KoaAuthState, KoaAuthMiddleware, KoaContextLike } from './adapters/koa.js';

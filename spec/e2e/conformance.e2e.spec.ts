@@ -15,6 +15,9 @@ import Fastify4 from 'fastify4';
 import { Hono } from 'hono';
 import { createFastifyAuthHook, guard as fastifyGuard } from '../../lib/adapters/fastify.ts';
 import { createHonoAuthMiddleware, guard as honoGuard, type AuthEnv } from '../../lib/adapters/hono.ts';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { createKoaAuthMiddleware, guard as koaGuard, type AuthState as KoaAuthState, type KoaAuthMiddleware } from '../../lib/adapters/koa.ts';
 import { guardResponse, protectRequest, withAuth } from '../../lib/adapters/next.ts';
 import { claimIncludes, type Requirement } from '../../lib/authorize/requirements.ts';
 import type { AuthContext } from '../../lib/context.ts';
@@ -175,6 +178,23 @@ function toNextRequest(request: Request): NextRequest {
   return new NextRequest(request.url, { method: request.method, headers: request.headers, ...(hasBody ? { body: request.body, duplex: 'half' } : {}) } as ConstructorParameters<typeof NextRequest>[1]);
 }
 
+const koaApp: AdapterUnderTest = {
+  name: 'Koa 3',
+  serve: (options) => {
+    const app = new Koa<KoaAuthState>();
+    const router = new Router<KoaAuthState>();
+    const reply = (ctx: { state: KoaAuthState; body: unknown }) => void (ctx.body = echo(ctx.state.auth.isAuthenticated || ctx.state.auth.isGuest ? ctx.state.auth : undefined));
+    router.all('/api/data', createKoaAuthMiddleware(options) as never, reply);
+    // the Koa composition the docs show: auth once for a router, a guard per route
+    const guarded = new Router<KoaAuthState>({ prefix: '/g' });
+    guarded.use(createKoaAuthMiddleware(options) as never);
+    for (const [name, requirement] of Object.entries(GUARDED)) guarded.get(`/${name}`, koaGuard(requirement) as KoaAuthMiddleware as never, reply);
+    guarded.get('/orgs/:orgId', koaGuard(ORGANIZATION_ROUTE) as never, reply);
+    app.use(router.routes()).use(guarded.routes());
+    return serveOnLoopback(app.callback());
+  },
+};
+
 /** Every adapter the table runs through; Express 5 is the reference. */
 export const ADAPTERS: AdapterUnderTest[] = [
   expressLike('Express 5', () => express()),
@@ -186,6 +206,7 @@ export const ADAPTERS: AdapterUnderTest[] = [
   honoOnWorkerd,
   fastifyOf('Fastify 5', () => Fastify()),
   fastifyOf('Fastify 4', () => Fastify4() as unknown as ReturnType<typeof Fastify>),
+  koaApp,
 ];
 
 type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown';
