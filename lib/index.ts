@@ -55,3 +55,5 @@ export type { LogoutClaims } from './revocation/logout-token.js';
 export type { BackchannelLogoutOptions, LogoutRevocationTarget } from './revocation/backchannel-logout.js';
 export { createKoaAuthMiddleware } from './adapters/koa.js';
 export type { AuthState as KoaAuthState, KoaAuthMiddleware, KoaContextLike } from './adapters/koa.js';
+export { hapiLogtoScheme, hapiLogtoAuth, HAPI_SCHEME_NAME } from './adapters/hapi.js';
+export type { HapiCredentials, HapiScheme, HapiRequestLike, HapiToolkitLike } from './adapters/hapi.js';

@@ -15,6 +15,8 @@ import Fastify4 from 'fastify4';
 import { Hono } from 'hono';
 import { createFastifyAuthHook, guard as fastifyGuard } from '../../lib/adapters/fastify.ts';
 import { createHonoAuthMiddleware, guard as honoGuard, type AuthEnv } from '../../lib/adapters/hono.ts';
+import Hapi from '@hapi/hapi';
+import { guard as hapiGuard, hapiLogtoAuth, type HapiCredentials } from '../../lib/adapters/hapi.ts';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { createKoaAuthMiddleware, guard as koaGuard, type AuthState as KoaAuthState, type KoaAuthMiddleware } from '../../lib/adapters/koa.ts';
@@ -195,6 +197,27 @@ const koaApp: AdapterUnderTest = {
   },
 };
 
+const hapiServer: AdapterUnderTest = {
+  name: 'Hapi 21',
+  async serve(options) {
+    // Hapi parses cookies before auth and answers a malformed Cookie header 400 itself unless told to ignore it
+    const server = Hapi.server({ port: 0, host: '127.0.0.1', routes: { state: { failAction: 'ignore' } } });
+    await server.register({ plugin: hapiLogtoAuth, options });
+    const reply = (request: Hapi.Request) => {
+      const auth = request.auth.credentials as unknown as HapiCredentials;
+      return echo(auth.isAuthenticated || auth.isGuest ? auth : undefined);
+    };
+    server.route({ method: '*', path: '/api/data', handler: reply });
+    // the Hapi way for scopes (route access.scope, '+' for each required one), guards in pre for the rest
+    server.route({ method: 'GET', path: '/g/scopes-all', options: { auth: { access: { scope: ['+read:data', '+admin:all'] } } }, handler: reply });
+    server.route({ method: 'GET', path: '/g/scopes-any', options: { auth: { access: { scope: ['admin:all', 'write:data'] } } }, handler: reply });
+    for (const name of ['roles', 'actor']) server.route({ method: 'GET', path: `/g/${name}`, options: { pre: [hapiGuard(GUARDED[name]!)] }, handler: reply });
+    server.route({ method: 'GET', path: '/g/orgs/{orgId}', options: { pre: [hapiGuard(ORGANIZATION_ROUTE)] }, handler: reply });
+    await server.start();
+    return { url: server.info.uri, close: () => server.stop({ timeout: 0 }) };
+  },
+};
+
 /** Every adapter the table runs through; Express 5 is the reference. */
 export const ADAPTERS: AdapterUnderTest[] = [
   expressLike('Express 5', () => express()),
@@ -207,6 +230,7 @@ export const ADAPTERS: AdapterUnderTest[] = [
   fastifyOf('Fastify 5', () => Fastify()),
   fastifyOf('Fastify 4', () => Fastify4() as unknown as ReturnType<typeof Fastify>),
   koaApp,
+  hapiServer,
 ];
 
 type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown';
