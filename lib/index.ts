@@ -57,3 +57,5 @@ export { createKoaAuthMiddleware } from './adapters/koa.js';
 export type { AuthState as KoaAuthState, KoaAuthMiddleware, KoaContextLike } from './adapters/koa.js';
 export { hapiLogtoScheme, hapiLogtoAuth, HAPI_SCHEME_NAME } from './adapters/hapi.js';
 export type { HapiCredentials, HapiScheme, HapiRequestLike, HapiToolkitLike } from './adapters/hapi.js';
+export { LogtoAuthGuard, LogtoAuthModule, LOGTO_AUTH_OPTIONS } from './adapters/nestjs.js';
+export type { LogtoAuthModuleOptions, LogtoAuthModuleAsyncOptions, NestExecutionContextLike } from './adapters/nestjs.js';

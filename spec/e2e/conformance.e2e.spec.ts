@@ -18,6 +18,7 @@ import { createHonoAuthMiddleware, guard as honoGuard, type AuthEnv } from '../.
 import Hapi from '@hapi/hapi';
 import { guard as hapiGuard, hapiLogtoAuth, type HapiCredentials } from '../../lib/adapters/hapi.ts';
 import Koa from 'koa';
+import { startNestApp, type NestPlatform } from '../helpers/nest-app.ts';
 import Router from '@koa/router';
 import { createKoaAuthMiddleware, guard as koaGuard, type AuthState as KoaAuthState, type KoaAuthMiddleware } from '../../lib/adapters/koa.ts';
 import { guardResponse, protectRequest, withAuth } from '../../lib/adapters/next.ts';
@@ -218,6 +219,18 @@ const hapiServer: AdapterUnderTest = {
   },
 };
 
+// The NestJS app a Nest CLI project would be (spec/e2e/fixtures/nest-app: a global
+// guard from LogtoAuthModule.forRootAsync, decorators per route), built with tsc and
+// run as its own process, one app per option set
+const nestApp = (platform: NestPlatform): AdapterUnderTest => ({
+  name: `NestJS 12 on ${platform}`,
+  serve: () => Promise.reject(new Error('served through serveAll')),
+  async serveAll(sets) {
+    const app = await startNestApp(platform, sets);
+    return Object.fromEntries(Object.entries(app.urls).map(([set, url]) => [set, { url, close: app.close }]));
+  },
+});
+
 /** Every adapter the table runs through; Express 5 is the reference. */
 export const ADAPTERS: AdapterUnderTest[] = [
   expressLike('Express 5', () => express()),
@@ -231,6 +244,8 @@ export const ADAPTERS: AdapterUnderTest[] = [
   fastifyOf('Fastify 4', () => Fastify4() as unknown as ReturnType<typeof Fastify>),
   koaApp,
   hapiServer,
+  nestApp('express'),
+  nestApp('fastify'),
 ];
 
 type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown';

@@ -22,6 +22,12 @@ export function docsBlock(file: string, heading?: string): string {
   return match[1]!;
 }
 
+/** Every ```ts block of `docs/<file>`, in order. */
+export function docsBlocks(file: string): string[] {
+  const text = readFileSync(join(ROOT, 'docs', file), 'utf8');
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+}
+
 /**
  * Writes the snippet, with `logtoUrl` for the placeholder tenant and `tail`
  * appended (an export for the spec), into a fresh folder under tmp/; returns
