@@ -59,3 +59,5 @@ export { hapiLogtoScheme, hapiLogtoAuth, HAPI_SCHEME_NAME } from './adapters/hap
 export type { HapiCredentials, HapiScheme, HapiRequestLike, HapiToolkitLike } from './adapters/hapi.js';
 export { LogtoAuthGuard, LogtoAuthModule, LOGTO_AUTH_OPTIONS } from './adapters/nestjs.js';
 export type { LogtoAuthModuleOptions, LogtoAuthModuleAsyncOptions, NestExecutionContextLike } from './adapters/nestjs.js';
+export { logtoAuth as elysiaLogtoDerive, elysiaLogtoAuth } from './adapters/elysia.js';
+export type { ElysiaAuthDerive, ElysiaContextLike } from './adapters/elysia.js';

@@ -19,6 +19,7 @@ import Hapi from '@hapi/hapi';
 import { guard as hapiGuard, hapiLogtoAuth, type HapiCredentials } from '../../lib/adapters/hapi.ts';
 import Koa from 'koa';
 import { startNestApp, type NestPlatform } from '../helpers/nest-app.ts';
+import { startBunApp } from '../helpers/bun-app.ts';
 import Router from '@koa/router';
 import { createKoaAuthMiddleware, guard as koaGuard, type AuthState as KoaAuthState, type KoaAuthMiddleware } from '../../lib/adapters/koa.ts';
 import { guardResponse, protectRequest, withAuth } from '../../lib/adapters/next.ts';
@@ -231,6 +232,15 @@ const nestApp = (platform: NestPlatform): AdapterUnderTest => ({
   },
 });
 
+const elysiaOnBun: AdapterUnderTest = {
+  name: 'Elysia on Bun',
+  serve: () => Promise.reject(new Error('served through serveAll')),
+  async serveAll(sets) {
+    const app = await startBunApp(new URL('./fixtures/conformance-elysia.mjs', import.meta.url).pathname, { OPTIONS: JSON.stringify(sets) });
+    return Object.fromEntries(Object.entries(app.urls).map(([set, url]) => [set, { url, close: app.close }]));
+  },
+};
+
 /** Every adapter the table runs through; Express 5 is the reference. */
 export const ADAPTERS: AdapterUnderTest[] = [
   expressLike('Express 5', () => express()),
@@ -246,6 +256,7 @@ export const ADAPTERS: AdapterUnderTest[] = [
   hapiServer,
   nestApp('express'),
   nestApp('fastify'),
+  elysiaOnBun,
 ];
 
 type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown';
