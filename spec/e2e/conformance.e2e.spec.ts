@@ -18,7 +18,7 @@ import { createHonoAuthMiddleware, guard as honoGuard, type AuthEnv } from '../.
 import Hapi from '@hapi/hapi';
 import { guard as hapiGuard, hapiLogtoAuth, type HapiCredentials } from '../../lib/adapters/hapi.ts';
 import Koa from 'koa';
-import { startNestApp, type NestPlatform } from '../helpers/nest-app.ts';
+import { startNestApp, type NestMajor, type NestPlatform } from '../helpers/nest-app.ts';
 import { startBunApp } from '../helpers/bun-app.ts';
 import Router from '@koa/router';
 import { createKoaAuthMiddleware, guard as koaGuard, type AuthState as KoaAuthState, type KoaAuthMiddleware } from '../../lib/adapters/koa.ts';
@@ -223,11 +223,11 @@ const hapiServer: AdapterUnderTest = {
 // The NestJS app a Nest CLI project would be (spec/e2e/fixtures/nest-app: a global
 // guard from LogtoAuthModule.forRootAsync, decorators per route), built with tsc and
 // run as its own process, one app per option set
-const nestApp = (platform: NestPlatform): AdapterUnderTest => ({
-  name: `NestJS 12 on ${platform}`,
+const nestApp = (platform: NestPlatform, major: NestMajor = 12): AdapterUnderTest => ({
+  name: `NestJS ${major} on ${platform}`,
   serve: () => Promise.reject(new Error('served through serveAll')),
   async serveAll(sets) {
-    const app = await startNestApp(platform, sets);
+    const app = await startNestApp(platform, sets, { major });
     return Object.fromEntries(Object.entries(app.urls).map(([set, url]) => [set, { url, close: app.close }]));
   },
 });
@@ -256,6 +256,8 @@ export const ADAPTERS: AdapterUnderTest[] = [
   hapiServer,
   nestApp('express'),
   nestApp('fastify'),
+  nestApp('express', 11),
+  nestApp('fastify', 11),
   elysiaOnBun,
 ];
 

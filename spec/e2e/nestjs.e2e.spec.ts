@@ -30,7 +30,7 @@ for (const platform of ['express', 'fastify'] as NestPlatform[]) {
     before(async () => {
       const base = { logtoUrl: logto.logtoUrl, audience: logto.audience };
       global = await startNestApp(platform, { base, guest: { ...base, allowGuest: true } });
-      perController = await startNestApp(platform, { base }, { GLOBAL_GUARD: 'false' });
+      perController = await startNestApp(platform, { base }, { env: { GLOBAL_GUARD: 'false' } });
       url = global.urls.base!;
     });
     after(async () => {
@@ -108,7 +108,7 @@ describe("the docs' NestJS quick start", () => {
       'src/items.controller.ts': controller!,
       'src/main.ts': fixture['src/main.ts']!.replaceAll('AppModule.register(options)', 'AppModule'),
     };
-    app = await startNestApp('express', { quickStart: { logtoUrl: logto.logtoUrl, audience: logto.audience } }, {}, files, { file: 'dist/app.module.js', from: DOCS_LOGTO_URL, to: logto.logtoUrl });
+    app = await startNestApp('express', { quickStart: { logtoUrl: logto.logtoUrl, audience: logto.audience } }, { files, rewrite: { file: 'dist/app.module.js', from: DOCS_LOGTO_URL, to: logto.logtoUrl } });
   });
   after(async () => {
     await app?.close();

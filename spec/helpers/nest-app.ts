@@ -34,15 +34,23 @@ export function fixtureFiles(): Record<string, string> {
  * the adapter's types and the Nest version: the build is kept under tmp/ by
  * that hash and reused by later test processes. Resolves to its folder.
  */
-export function buildNestApp(files: Record<string, string> = fixtureFiles()): Promise<string> {
+export function buildNestApp(files: Record<string, string> = fixtureFiles(), major: NestMajor = 12): Promise<string> {
   if (!existsSync(join(ROOT, 'dist', 'adapters', 'nestjs.js'))) execFileSync(process.execPath, ['build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  const dir = join(ROOT, 'tmp', `nest-app-${buildHash(files)}`);
+  const dir = join(ROOT, 'tmp', `nest-app-${buildHash(files, major)}`);
   let build = built.get(dir);
-  if (build === undefined) built.set(dir, (build = Promise.resolve().then(() => compile(files, dir))));
+  if (build === undefined) built.set(dir, (build = Promise.resolve().then(() => compile(files, dir, major))));
   return build;
 }
 
-function compile(files: Record<string, string>, dir: string): string {
+/** The Nest majors the specs build against: 12 from the project's node_modules, 11 from the nest11 workspace. */
+export type NestMajor = 11 | 12;
+
+// where a major's @nestjs/* packages are; 11 sits in an npm workspace, its peer ranges conflicting with 12's
+function nestPackages(major: NestMajor): string {
+  return major === 12 ? join(ROOT, 'node_modules', '@nestjs') : join(ROOT, 'spec', 'e2e', 'fixtures', 'nest11', 'node_modules', '@nestjs');
+}
+
+function compile(files: Record<string, string>, dir: string, major: NestMajor): string {
   if (existsSync(join(dir, 'dist', 'main.js'))) return dir;
   // built beside and renamed into place, so a parallel process never sees half a build
   const scratch = `${dir}.${process.pid}`;
@@ -53,6 +61,8 @@ function compile(files: Record<string, string>, dir: string): string {
   }
   mkdirSync(join(scratch, 'node_modules'));
   symlinkSync(ROOT, join(scratch, 'node_modules', 'logto-authkit'), 'dir');
+  // found before the project's own: this major's Nest, for tsc and for node alike
+  if (major !== 12) symlinkSync(nestPackages(major), join(scratch, 'node_modules', '@nestjs'), 'dir');
   try {
     // what `nest build` runs for a plain project: tsc -p tsconfig.json (its tsconfig.build.json only excludes tests)
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: scratch, stdio: 'inherit' });
@@ -63,11 +73,11 @@ function compile(files: Record<string, string>, dir: string): string {
   return dir;
 }
 
-function buildHash(files: Record<string, string>): string {
+function buildHash(files: Record<string, string>, major: NestMajor): string {
   const hash = createHash('sha256');
   for (const path of Object.keys(files).sort()) hash.update(path).update(files[path]!);
   hash.update(readFileSync(join(ROOT, 'dist', 'adapters', 'nestjs.d.ts')));
-  hash.update(readFileSync(join(ROOT, 'node_modules', '@nestjs', 'core', 'package.json')));
+  hash.update(readFileSync(join(nestPackages(major), 'core', 'package.json')));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -75,8 +85,9 @@ function buildHash(files: Record<string, string>): string {
  * Starts a built app (`node dist/main.js`, as `npm run start:prod`): the
  * fixture serves one app per option set; `env` adds to its environment.
  */
-export async function startNestApp(platform: NestPlatform, sets: Record<string, VerifyAuthOptions>, env: Record<string, string> = {}, files?: Record<string, string>, rewrite?: { file: string; from: string; to: string }): Promise<NestAppProcess> {
-  let dir = await buildNestApp(files);
+export async function startNestApp(platform: NestPlatform, sets: Record<string, VerifyAuthOptions>, more: { env?: Record<string, string>; files?: Record<string, string>; rewrite?: { file: string; from: string; to: string }; major?: NestMajor } = {}): Promise<NestAppProcess> {
+  const { env = {}, files, rewrite, major = 12 } = more;
+  let dir = await buildNestApp(files, major);
   if (rewrite !== undefined) dir = rewritten(dir, rewrite);
   // stdin is a pipe the child watches: when this process goes, so does the app
   const child = spawn(process.execPath, [join(dir, 'dist', 'main.js')], { cwd: dir, env: { ...process.env, ...env, PLATFORM: platform, LOGTO_OPTION_SETS: JSON.stringify(sets) }, stdio: ['pipe', 'pipe', 'inherit'] });
