@@ -47,7 +47,7 @@ export type NestMajor = 11 | 12;
 
 // where a major's @nestjs/* packages are; 11 sits in an npm workspace, its peer ranges conflicting with 12's
 function nestPackages(major: NestMajor): string {
-  return major === 12 ? join(ROOT, 'node_modules', '@nestjs') : join(ROOT, 'spec', 'e2e', 'fixtures', 'nest11', 'node_modules', '@nestjs');
+  return major === 12 ? join(ROOT, 'node_modules', '@nestjs') : join(ROOT, 'compat', 'nest11', 'node_modules', '@nestjs');
 }
 
 function compile(files: Record<string, string>, dir: string, major: NestMajor): string {
@@ -77,7 +77,8 @@ function buildHash(files: Record<string, string>, major: NestMajor): string {
   const hash = createHash('sha256');
   for (const path of Object.keys(files).sort()) hash.update(path).update(files[path]!);
   hash.update(readFileSync(join(ROOT, 'dist', 'adapters', 'nestjs.d.ts')));
-  hash.update(readFileSync(join(nestPackages(major), 'core', 'package.json')));
+  // where Nest comes from too: the build links to it
+  hash.update(nestPackages(major)).update(readFileSync(join(nestPackages(major), 'core', 'package.json')));
   return hash.digest('hex').slice(0, 16);
 }
 
