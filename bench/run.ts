@@ -7,6 +7,10 @@ import { httpAlgorithms, runHttp } from './http.ts';
 import { runHonoHttp } from './hono.ts';
 import { runFastifyHttp } from './fastify.ts';
 import { runNextHttp } from './next.ts';
+import { runKoaHttp } from './koa.ts';
+import { runHapiHttp } from './hapi.ts';
+import { runNestHttp } from './nestjs.ts';
+import { runElysiaHttp } from './elysia.ts';
 import { runBreakdown } from './breakdown.ts';
 import { runCold } from './cold.ts';
 import { CONTENDERS, contenders, measure, MODES, warm, WORKLOADS, type Contender, type Workload } from './micro.ts';
@@ -16,6 +20,8 @@ const only = process.env.BENCH_ALGS?.split(',') as BenchAlgorithm[] | undefined;
 const algorithms = only ?? [...BENCH_ALGORITHMS];
 const skipHttp = process.env.BENCH_HTTP === '0';
 const skipNext = process.env.BENCH_NEXT === '0';
+// Koa, Hapi, NestJS and Elysia on Bun, each against its route without auth and its usual JWT plugin
+const skipFrameworks = process.env.BENCH_FRAMEWORKS === '0';
 
 const started = performance.now();
 const fx = await setUp(algorithms);
@@ -49,6 +55,8 @@ try {
   const hono = noHttp ? undefined : await runHonoHttp(fx);
   const fastify = noHttp ? undefined : await runFastifyHttp(fx);
   const next = noHttp || skipNext ? undefined : await runNextHttp(fx);
+  const frameworks: string[] = [];
+  if (!noHttp && !skipFrameworks) for (const run of [runKoaHttp, runHapiHttp, runNestHttp, runElysiaHttp]) frameworks.push('', ...(await run(fx)));
 
   const lines: string[] = [];
   lines.push(`Machine: ${await machine()}. Each cell: the best of ${ROUNDS} interleaved slices; ops/s, one process.`, '');
@@ -68,6 +76,7 @@ try {
   if (hono) lines.push('', ...hono);
   if (fastify) lines.push('', ...fastify);
   if (next) lines.push('', ...next);
+  lines.push(...frameworks);
   if (process.env.BENCH_COLD !== '0') lines.push('', ...(await runCold()));
   lines.push('', `Total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s.`);
   console.log(lines.join('\n'));

@@ -61,3 +61,11 @@ export { createMcpTokenVerifier, requireToolScopes, toolScopeError, toolScopeRes
 export type { McpAuthInfo, McpSdkErrors, McpTokenVerifier, ToolScopes, ScopeHolder, ToolScopesRequestLike, ToolScopesResponseLike } from './adapters/mcp.js';
 export { resolveLogtoWebhook, WEBHOOK_MAX_AGE_MS, WEBHOOK_CLOCK_TOLERANCE_MS } from './revocation/logto-webhook.js';
 export type { ChangedRole, ChangedScope, EventResolvers, LogtoWebhookSettings } from './revocation/logto-webhook.js';
+export { createKoaAuthMiddleware } from './adapters/koa.js';
+export type { AuthState as KoaAuthState, KoaAuthMiddleware, KoaContextLike } from './adapters/koa.js';
+export { hapiLogtoScheme, hapiLogtoAuth, HAPI_SCHEME_NAME } from './adapters/hapi.js';
+export type { HapiCredentials, HapiScheme, HapiRequestLike, HapiToolkitLike } from './adapters/hapi.js';
+export { LogtoAuthGuard, LogtoAuthModule, LOGTO_AUTH_OPTIONS } from './adapters/nestjs.js';
+export type { LogtoAuthModuleOptions, LogtoAuthModuleAsyncOptions, NestExecutionContextLike } from './adapters/nestjs.js';
+export { logtoAuth as elysiaLogtoDerive, elysiaLogtoAuth } from './adapters/elysia.js';
+export type { ElysiaAuthDerive, ElysiaContextLike } from './adapters/elysia.js';

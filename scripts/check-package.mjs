@@ -172,12 +172,20 @@ const root = ${load('logto-authkit')};
 const express = ${load('logto-authkit/express')};
 const next = ${load('logto-authkit/next')};
 const fastify = ${load('logto-authkit/fastify')};
+const koa = ${load('logto-authkit/koa')};
+const hapi = ${load('logto-authkit/hapi')};
+const nestjs = ${load('logto-authkit/nestjs')};
+const elysia = ${load('logto-authkit/elysia')};
 const expect = (ok, what) => { if (!ok) throw new Error(what); };
 for (const name of ['verifyLogtoToken', 'verifyAuth', 'createExpressAuthMiddleware', 'verifyNextAuth', 'withAuth', 'clearJwksCache', 'isAuthError', 'AuthError'])
   expect(typeof root[name] === 'function', 'logto-authkit does not export ' + name);
 expect(express.createExpressAuthMiddleware === root.createExpressAuthMiddleware, 'logto-authkit/express is another copy of the middleware');
 expect(next.withAuth === root.withAuth && next.verifyNextAuth === root.verifyNextAuth, 'logto-authkit/next is another copy of the shims');
 expect(fastify.createFastifyAuthHook === root.createFastifyAuthHook && fastify.fastifyLogtoAuth === root.fastifyLogtoAuth, 'logto-authkit/fastify is another copy of the hook');
+expect(koa.createKoaAuthMiddleware === root.createKoaAuthMiddleware, 'logto-authkit/koa is another copy of the middleware');
+expect(hapi.hapiLogtoScheme === root.hapiLogtoScheme, 'logto-authkit/hapi is another copy of the adapter');
+expect(nestjs.LogtoAuthGuard === root.LogtoAuthGuard, 'logto-authkit/nestjs is another copy of the adapter');
+expect(elysia.logtoAuth === root.elysiaLogtoDerive && elysia.elysiaLogtoAuth === root.elysiaLogtoAuth, 'logto-authkit/elysia is another copy of the adapter');
 const error = await root.verifyLogtoToken('not-a-jwt', { logtoUrl: 'http://127.0.0.1:9', audience: 'https://api.example.com' }).then(() => undefined, (e) => e);
 expect(error instanceof root.AuthError && error.code === 'TOKEN_MALFORMED' && error.status === 401, 'a malformed token did not fail with TOKEN_MALFORMED 401');
 const testing = ${load('logto-authkit/testing')};
@@ -197,7 +205,11 @@ import { createExpressAuthMiddleware } from 'logto-authkit/express';
 import { verifyNextAuth, withAuth, type NextAuthResult } from 'logto-authkit/next';
 import { createFastifyAuthHook, fastifyLogtoAuth, type FastifyAuthHook } from 'logto-authkit/fastify';
 import { createTestIssuer, type TestIssuer } from 'logto-authkit/testing';
+import { createKoaAuthMiddleware, type KoaAuthMiddleware } from 'logto-authkit/koa';
 
+import { hapiLogtoScheme, type HapiScheme } from 'logto-authkit/hapi';
+import { LogtoAuthGuard } from 'logto-authkit/nestjs';
+import { logtoAuth, type ElysiaAuthDerive } from 'logto-authkit/elysia';
 const options: VerifyAuthOptions = { logtoUrl: 'https://tenant.logto.app', audience: ['https://api.example.com'], requiredScope: 'read:data' };
 const code: AuthErrorCode = 'TOKEN_EXPIRED';
 // @ts-expect-error not an error code of the contract
@@ -219,6 +231,14 @@ export async function check(request: Request): Promise<Response> {
   void middleware;
   const hook: FastifyAuthHook = createFastifyAuthHook(options);
   void hook; void fastifyLogtoAuth;
+  const koaMiddleware: KoaAuthMiddleware = createKoaAuthMiddleware(options);
+  void koaMiddleware;
+  const hapiAdapter: HapiScheme = hapiLogtoScheme;
+  void hapiAdapter;
+  const nestjsAdapter: typeof LogtoAuthGuard = LogtoAuthGuard;
+  void nestjsAdapter;
+  const elysiaAdapter: ElysiaAuthDerive = logtoAuth(options);
+  void elysiaAdapter;
   const result: NextAuthResult = await verifyNextAuth(request, options);
   if (result.success) void result.auth.isAuthenticated;
   else { const status: number = result.status; void status; }

@@ -15,6 +15,13 @@ import Fastify4 from 'fastify4';
 import { Hono } from 'hono';
 import { createFastifyAuthHook, guard as fastifyGuard } from '../../lib/adapters/fastify.ts';
 import { createHonoAuthMiddleware, guard as honoGuard, type AuthEnv } from '../../lib/adapters/hono.ts';
+import Hapi from '@hapi/hapi';
+import { guard as hapiGuard, hapiLogtoAuth, type HapiCredentials } from '../../lib/adapters/hapi.ts';
+import Koa from 'koa';
+import { startNestApp, type NestMajor, type NestPlatform } from '../helpers/nest-app.ts';
+import { startBunApp } from '../helpers/bun-app.ts';
+import Router from '@koa/router';
+import { createKoaAuthMiddleware, guard as koaGuard, type AuthState as KoaAuthState, type KoaAuthMiddleware } from '../../lib/adapters/koa.ts';
 import { guardResponse, protectRequest, withAuth } from '../../lib/adapters/next.ts';
 import { claimIncludes, type Requirement } from '../../lib/authorize/requirements.ts';
 import type { AuthContext } from '../../lib/context.ts';
@@ -178,6 +185,65 @@ function toNextRequest(request: Request): NextRequest {
   return new NextRequest(request.url, { method: request.method, headers: request.headers, ...(hasBody ? { body: request.body, duplex: 'half' } : {}) } as ConstructorParameters<typeof NextRequest>[1]);
 }
 
+const koaApp: AdapterUnderTest = {
+  name: 'Koa 3',
+  serve: (options) => {
+    const app = new Koa<KoaAuthState>();
+    const router = new Router<KoaAuthState>();
+    const reply = (ctx: { state: KoaAuthState; body: unknown }) => void (ctx.body = echo(ctx.state.auth.isAuthenticated || ctx.state.auth.isGuest ? ctx.state.auth : undefined));
+    router.all('/api/data', createKoaAuthMiddleware(options) as never, reply);
+    // the Koa composition the docs show: auth once for a router, a guard per route
+    const guarded = new Router<KoaAuthState>({ prefix: '/g' });
+    guarded.use(createKoaAuthMiddleware(options) as never);
+    for (const [name, requirement] of Object.entries(GUARDED)) guarded.get(`/${name}`, koaGuard(requirement) as KoaAuthMiddleware as never, reply);
+    guarded.get('/orgs/:orgId', koaGuard(ORGANIZATION_ROUTE) as never, reply);
+    app.use(router.routes()).use(guarded.routes());
+    return serveOnLoopback(app.callback());
+  },
+};
+
+const hapiServer: AdapterUnderTest = {
+  name: 'Hapi 21',
+  async serve(options) {
+    // Hapi parses cookies before auth and answers a malformed Cookie header 400 itself unless told to ignore it
+    const server = Hapi.server({ port: 0, host: '127.0.0.1', routes: { state: { failAction: 'ignore' } } });
+    await server.register({ plugin: hapiLogtoAuth, options });
+    const reply = (request: Hapi.Request) => {
+      const auth = request.auth.credentials as unknown as HapiCredentials;
+      return echo(auth.isAuthenticated || auth.isGuest ? auth : undefined);
+    };
+    server.route({ method: '*', path: '/api/data', handler: reply });
+    // the Hapi way for scopes (route access.scope, '+' for each required one), guards in pre for the rest
+    server.route({ method: 'GET', path: '/g/scopes-all', options: { auth: { access: { scope: ['+read:data', '+admin:all'] } } }, handler: reply });
+    server.route({ method: 'GET', path: '/g/scopes-any', options: { auth: { access: { scope: ['admin:all', 'write:data'] } } }, handler: reply });
+    for (const name of ['roles', 'actor']) server.route({ method: 'GET', path: `/g/${name}`, options: { pre: [hapiGuard(GUARDED[name]!)] }, handler: reply });
+    server.route({ method: 'GET', path: '/g/orgs/{orgId}', options: { pre: [hapiGuard(ORGANIZATION_ROUTE)] }, handler: reply });
+    await server.start();
+    return { url: server.info.uri, close: () => server.stop({ timeout: 0 }) };
+  },
+};
+
+// The NestJS app a Nest CLI project would be (spec/e2e/fixtures/nest-app: a global
+// guard from LogtoAuthModule.forRootAsync, decorators per route), built with tsc and
+// run as its own process, one app per option set
+const nestApp = (platform: NestPlatform, major: NestMajor = 12): AdapterUnderTest => ({
+  name: `NestJS ${major} on ${platform}`,
+  serve: () => Promise.reject(new Error('served through serveAll')),
+  async serveAll(sets) {
+    const app = await startNestApp(platform, sets, { major });
+    return Object.fromEntries(Object.entries(app.urls).map(([set, url]) => [set, { url, close: app.close }]));
+  },
+});
+
+const elysiaOnBun: AdapterUnderTest = {
+  name: 'Elysia on Bun',
+  serve: () => Promise.reject(new Error('served through serveAll')),
+  async serveAll(sets) {
+    const app = await startBunApp(new URL('./fixtures/conformance-elysia.mjs', import.meta.url).pathname, { OPTIONS: JSON.stringify(sets) });
+    return Object.fromEntries(Object.entries(app.urls).map(([set, url]) => [set, { url, close: app.close }]));
+  },
+};
+
 /** Every adapter the table runs through; Express 5 is the reference. */
 export const ADAPTERS: AdapterUnderTest[] = [
   expressLike('Express 5', () => express()),
@@ -189,6 +255,13 @@ export const ADAPTERS: AdapterUnderTest[] = [
   honoOnWorkerd,
   fastifyOf('Fastify 5', () => Fastify()),
   fastifyOf('Fastify 4', () => Fastify4() as unknown as ReturnType<typeof Fastify>),
+  koaApp,
+  hapiServer,
+  nestApp('express'),
+  nestApp('fastify'),
+  nestApp('express', 11),
+  nestApp('fastify', 11),
+  elysiaOnBun,
 ];
 
 type OptionSet = 'base' | 'guest' | 'organization' | 'otherAudience' | 'selfSigned' | 'jwksDown' | 'usersOnly' | 'clients' | 'noActor';
