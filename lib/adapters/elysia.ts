@@ -13,7 +13,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { errorResponse, guardChallenge, guestSetCookie, noteForGuards } from './http-answer.js';
+import { challengeFor, errorResponse, guardChallenge, guestSetCookie, noteForGuards, preflightResponse } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -39,7 +39,7 @@ export type ElysiaAuthDerive = (context: ElysiaContextLike) => { auth: AuthConte
  */
 export function logtoAuth(options: VerifyAuthOptions): ElysiaAuthDerive {
   const resolved = resolveOptions(options, { fresh: true });
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per derive
   const settle = (context: ElysiaContextLike, outcome: AuthOutcome): { auth: AuthContext } => {
     // Elysia sends a thrown Response as it is (and runs no handler)
@@ -96,7 +96,8 @@ export type ElysiaGuard = (context: ElysiaGuardContextLike) => Response | undefi
  * A failure answers like the derive: 401 `TOKEN_MISSING` for a guest, else a
  * 403 (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`,
  * `ACTOR_INVALID`) with `error="insufficient_scope"`. A guard with no `auth`
- * before it throws (a 500): derive it first. A CORS preflight passes.
+ * before it throws (a 500): derive it first. A CORS preflight is answered 204
+ * by the guard, never by the handler.
  * `{ param }` reads the route's `params`; a function gets the context.
  */
 export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(elysiaGuard);
@@ -104,7 +105,8 @@ export const { guard, requireScopes, requireAnyScope, requireOrganization, requi
 function elysiaGuard(requirement: Requirement<ElysiaGuardContextLike>, name: string): ElysiaGuard {
   return function logtoGuard(context) {
     const request = context.request;
-    if (isCorsPreflight(request.method, request.headers)) return undefined;
+    // a preflight carries no token: answered here, the guarded handler never runs unauthenticated
+    if (isCorsPreflight(request.method, request.headers)) return preflightResponse();
     const auth = context.auth;
     if (auth === undefined) throw new Error(`logto-authkit: ${name}() found no auth in the context: derive it first (app.derive(logtoAuth(options)))`);
     const error = requirementError(auth, requirement, { raw: context, params: context.params, headers: request.headers });

@@ -13,7 +13,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, PREFLIGHT_STATUS, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -121,7 +121,7 @@ const pendingCookies = new WeakMap<object, string>();
 export const hapiLogtoScheme: HapiScheme = (server, options) => {
   if (options === undefined) throw new TypeError('logto-authkit: server.auth.strategy(name, "logto", options) needs the options');
   const resolved = resolveOptions(options, { fresh: true });
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per strategy
   const settle = (request: HapiRequestLike, h: HapiToolkitLike, outcome: AuthOutcome): HapiAnswer => {
     if (outcome.error) return refuse(request, h, outcome.error, challenge);
@@ -240,7 +240,8 @@ export const { guard, requireScopes, requireAnyScope, requireOrganization, requi
 
 function hapiGuard(requirement: Requirement<HapiRequestLike>, name: string): HapiGuard {
   return function logtoGuard(request, h) {
-    if (isCorsPreflight(request.raw.req.method, request.headers as HeadersLike)) return h.continue;
+    // a preflight carries no token: answered here, the guarded handler never runs unauthenticated
+    if (isCorsPreflight(request.raw.req.method, request.headers as HeadersLike)) return h.response().code(PREFLIGHT_STATUS).takeover();
     const auth = request.auth.credentials as HapiCredentials | null | undefined;
     if (!auth || typeof auth.isAuthenticated !== 'boolean') throw new Error(`logto-authkit: ${name}() found no logto credentials: authenticate the route with the logto scheme before the guard`);
     const error = requirementError(auth, requirement, { raw: request, params: request.params, headers: request.headers as HeadersLike });

@@ -12,7 +12,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, PREFLIGHT_STATUS, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -57,7 +57,7 @@ export type KoaAuthMiddleware = (ctx: KoaContextLike, next: () => Promise<unknow
  */
 export function createKoaAuthMiddleware(options: VerifyAuthOptions): KoaAuthMiddleware {
   const resolved = resolveOptions(options, { fresh: true });
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const challenge = challengeFor(resolved);
   const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per middleware
   const proceed = (ctx: KoaContextLike, next: () => Promise<unknown>, outcome: AuthOutcome): Promise<unknown> => {
     if (outcome.error) {
@@ -110,14 +110,19 @@ export type KoaGuard = KoaAuthMiddleware;
  * like the auth middleware: 401 `TOKEN_MISSING` for a guest, else a 403
  * (`SCOPE_MISSING`, `ORGANIZATION_INVALID`, `CLAIM_INVALID`, `ACTOR_INVALID`)
  * with `error="insufficient_scope"`. A guard with no auth before it throws
- * (Koa answers 500): mount the auth middleware first. A CORS preflight passes.
+ * (Koa answers 500): mount the auth middleware first. A CORS preflight is
+ * answered 204 by the guard, never by the handler.
  * `{ param }` reads `ctx.params` (`@koa/router`); a function gets `ctx`.
  */
 export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(koaGuard);
 
 function koaGuard(requirement: Requirement<KoaContextLike>, name: string): KoaGuard {
   return async function logtoGuard(ctx, next) {
-    if (isCorsPreflight(ctx.method, ctx.req.headers)) return next();
+    // a preflight carries no token: answered here, the guarded handler never runs unauthenticated
+    if (isCorsPreflight(ctx.method, ctx.req.headers)) {
+      ctx.status = PREFLIGHT_STATUS;
+      return;
+    }
     const auth = ctx.state.auth;
     if (auth === undefined) throw new Error(`logto-authkit: ${name}() found no ctx.state.auth: mount the auth middleware (createKoaAuthMiddleware) before the guard`);
     const error = requirementError(auth, requirement, { raw: ctx, params: ctx.params, headers: ctx.req.headers });

@@ -18,7 +18,7 @@ import { resolveOptions, type VerifyAuthOptions } from '../options.js';
 import { isCorsPreflight } from '../request/preflight.js';
 import type { HeadersLike, RequestLike } from '../request/token-source.js';
 import { authenticate, type AuthOutcome } from '../verify.js';
-import { errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
+import { challengeFor, errorAnswer, guardChallenge, guestSetCookie, noteForGuards, type ChallengeOptions } from './http-answer.js';
 
 export { claimIncludes, claimEquals, checkRequirements } from '../authorize/requirements.js';
 export type { Requirement, OrganizationSource, ClaimPredicate } from '../authorize/requirements.js';
@@ -130,7 +130,7 @@ export class LogtoAuthGuard {
 
   constructor(options: VerifyAuthOptions) {
     this.#resolved = resolveOptions(options, { fresh: true });
-    this.#challenge = { resourceMetadataUrl: this.#resolved.resourceMetadata?.url };
+    this.#challenge = challengeFor(this.#resolved);
     this.#notes = { challenge: this.#challenge, onEvent: this.#resolved.onEvent };
   }
 

@@ -63,3 +63,13 @@ describe('Elysia guards', () => {
     assert.throws(() => requireScopes('admin')({ request: new Request('http://api.test/x') }), /found no auth/);
   });
 });
+
+describe('Elysia guards and CORS preflights', () => {
+  test('a guard answers a preflight 204 itself, so the guarded handler never runs unauthenticated', async () => {
+    const preflight = new Request('http://api.test/x', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+    const answer = requireScopes('admin')({ request: preflight, auth: { userId: null, isAuthenticated: false, payload: null } });
+    assert.ok(answer instanceof Response);
+    assert.equal(answer.status, 204);
+    assert.equal(await answer.text(), '');
+  });
+});

@@ -13,6 +13,11 @@ import express4 from 'express4';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastify4 from 'fastify4';
 import { Hono } from 'hono';
+import Hapi from '@hapi/hapi';
+import Router from '@koa/router';
+import Koa from 'koa';
+import * as hapiAuth from '../../lib/adapters/hapi.ts';
+import * as koaAuth from '../../lib/adapters/koa.ts';
 import * as expressAuth from '../../lib/adapters/express.ts';
 import * as fastifyAuth from '../../lib/adapters/fastify.ts';
 import * as honoAuth from '../../lib/adapters/hono.ts';
@@ -142,6 +147,40 @@ behavesAlike('Next: withAuth(requireScopes(\'admin\')(handler)) for every method
   const server = await serveHonoOnLoopback({ fetch: (request: Request) => route(request, { params: Promise.resolve({}) }) }, { overrideGlobalObjects: false });
   return { url: server.url, runs: () => runs, close: () => server.close() };
 }, false);
+
+behavesAlike("Koa: router.all('/api/admin', requireScopes('admin'), handler)", async () => {
+  let runs = 0;
+  const app = new Koa<koaAuth.AuthState>();
+  app.use(async (ctx, next) => {
+    if (ctx.get('origin') === APP_ORIGIN) ctx.set('access-control-allow-origin', APP_ORIGIN);
+    await next();
+  });
+  const router = new Router<koaAuth.AuthState>();
+  router.all('/api/admin', koaAuth.createKoaAuthMiddleware(options) as never, koaAuth.requireScopes('admin') as never, (ctx) => {
+    runs++;
+    ctx.body = { ran: true, userId: ctx.state.auth?.userId };
+  });
+  app.use(router.routes());
+  const server: LoopbackServer = await serveOnLoopback(app.callback());
+  return { url: server.url, runs: () => runs, close: () => server.close() };
+}, true);
+
+behavesAlike("Hapi: { method: '*', options: { pre: [requireScopes('admin')] } }", async () => {
+  let runs = 0;
+  const server = Hapi.server({ port: 0, host: '127.0.0.1' });
+  await server.register({ plugin: hapiAuth.hapiLogtoAuth, options });
+  server.ext('onPreResponse', (request, h) => {
+    const response = request.response as { header?: (name: string, value: string) => unknown };
+    if (request.headers.origin === APP_ORIGIN && typeof response.header === 'function') response.header('access-control-allow-origin', APP_ORIGIN);
+    return h.continue;
+  });
+  server.route({ method: '*', path: '/api/admin', options: { pre: [{ method: hapiAuth.requireScopes('admin') as never }] }, handler: (request) => {
+    runs++;
+    return { ran: true, userId: (request.auth.credentials as hapiAuth.HapiCredentials).userId };
+  } });
+  await server.start();
+  return { url: server.info.uri, runs: () => runs, close: () => server.stop() };
+}, true);
 
 describe("Next: guardResponse in a proxy", () => {
   test('gives a preflight a 204, so the route behind the proxy is not run for it', async () => {
