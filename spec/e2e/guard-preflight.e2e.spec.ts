@@ -176,7 +176,7 @@ behavesAlike("Hapi: { method: '*', options: { pre: [requireScopes('admin')] } }"
   });
   server.route({ method: '*', path: '/api/admin', options: { pre: [{ method: hapiAuth.requireScopes('admin') as never }] }, handler: (request) => {
     runs++;
-    return { ran: true, userId: (request.auth.credentials as hapiAuth.HapiCredentials).userId };
+    return { ran: true, userId: (request.auth.credentials as unknown as hapiAuth.HapiCredentials).userId };
   } });
   await server.start();
   return { url: server.info.uri, runs: () => runs, close: () => server.stop() };
