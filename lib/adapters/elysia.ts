@@ -100,7 +100,7 @@ export type ElysiaGuard = (context: ElysiaGuardContextLike) => Response | undefi
  * by the guard, never by the handler.
  * `{ param }` reads the route's `params`; a function gets the context.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(elysiaGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(elysiaGuard);
 
 function elysiaGuard(requirement: Requirement<ElysiaGuardContextLike>, name: string): ElysiaGuard {
   return function logtoGuard(context) {

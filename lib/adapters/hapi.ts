@@ -236,7 +236,7 @@ export type HapiGuard = (request: HapiRequestLike, h: HapiToolkitLike) => HapiAn
  * authenticate throws (a 500). A CORS preflight passes. `{ param }` reads
  * `request.params`; a function gets `request`.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(hapiGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(hapiGuard);
 
 function hapiGuard(requirement: Requirement<HapiRequestLike>, name: string): HapiGuard {
   return function logtoGuard(request, h) {

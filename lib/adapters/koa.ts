@@ -114,7 +114,7 @@ export type KoaGuard = KoaAuthMiddleware;
  * answered 204 by the guard, never by the handler.
  * `{ param }` reads `ctx.params` (`@koa/router`); a function gets `ctx`.
  */
-export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor } = guardsFor(koaGuard);
+export const { guard, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, forbidActor, requireUser, requireMachine, requireClients } = guardsFor(koaGuard);
 
 function koaGuard(requirement: Requirement<KoaContextLike>, name: string): KoaGuard {
   return async function logtoGuard(ctx, next) {

@@ -299,12 +299,14 @@ export const ForbidActor = (): LogtoDecorator => Requires({ actor: false });
 /** Whom a token was issued to: a user, or a machine (Logto's client credentials grant, where `sub` is the app's `client_id`). */
 export type TokenKind = 'user' | 'machine';
 
-/** The token must be a user's, or a machine-to-machine one (403 `CLAIM_INVALID`, naming `sub`). */
+/** The token must be a user's, or a machine-to-machine one (403 `TOKEN_TYPE_NOT_ACCEPTED`), as `requireUser()`/`requireMachine()` elsewhere. */
 export function RequireTokenKind(kind: TokenKind): LogtoDecorator {
   if (kind !== 'user' && kind !== 'machine') throw new TypeError('logto-authkit: RequireTokenKind takes "user" or "machine"');
-  const predicate = Object.assign((payload: { sub?: unknown; client_id?: unknown }) => (typeof payload.sub === 'string' && payload.sub === payload.client_id) === (kind === 'machine'), { claim: 'sub' });
-  return Requires({ claims: [predicate as ClaimPredicate] });
+  return Requires({ acceptsToken: kind });
 }
+
+/** The token's `client_id` must be one of these, exactly (403 `CLIENT_NOT_ALLOWED`; the list never goes over HTTP). */
+export const RequireClients = (...clients: string[]): LogtoDecorator => Requires({ clients });
 
 /**
  * A parameter decorator: the `AuthContext` the guard set (`@Auth() auth`), or

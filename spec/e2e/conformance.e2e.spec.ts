@@ -216,7 +216,7 @@ const hapiServer: AdapterUnderTest = {
     // the Hapi way for scopes (route access.scope, '+' for each required one), guards in pre for the rest
     server.route({ method: 'GET', path: '/g/scopes-all', options: { auth: { access: { scope: ['+read:data', '+admin:all'] } } }, handler: reply });
     server.route({ method: 'GET', path: '/g/scopes-any', options: { auth: { access: { scope: ['admin:all', 'write:data'] } } }, handler: reply });
-    for (const name of ['roles', 'actor']) server.route({ method: 'GET', path: `/g/${name}`, options: { pre: [hapiGuard(GUARDED[name]!)] }, handler: reply });
+    for (const name of ['roles', 'actor', 'users', 'clients']) server.route({ method: 'GET', path: `/g/${name}`, options: { pre: [hapiGuard(GUARDED[name]!)] }, handler: reply });
     server.route({ method: 'GET', path: '/g/orgs/{orgId}', options: { pre: [hapiGuard(ORGANIZATION_ROUTE)] }, handler: reply });
     await server.start();
     return { url: server.info.uri, close: () => server.stop({ timeout: 0 }) };

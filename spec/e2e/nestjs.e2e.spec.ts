@@ -70,7 +70,7 @@ for (const platform of ['express', 'fastify'] as NestPlatform[]) {
       assert.equal(machine.status, 200);
       const usersOnly = await fetch(`${url}/per-controller/users-only`, { headers: await bearer() });
       assert.equal(usersOnly.status, 403);
-      assert.deepEqual(await usersOnly.json(), { error: 'CLAIM_INVALID', message: 'the token "sub" claim does not meet this route\'s requirement' });
+      assert.deepEqual(await usersOnly.json(), { error: 'TOKEN_TYPE_NOT_ACCEPTED', message: 'this route does not accept machine-to-machine tokens' });
     });
 
     test('gives a new guest the context and the guest cookie', async () => {
