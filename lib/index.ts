@@ -40,6 +40,7 @@ export { createExpressAuthMiddleware } from './adapters/express.js';
 export type { ExpressAuthMiddleware, ExpressRequestLike, ExpressResponseLike, WithAuth } from './adapters/express.js';
 export { verifyNextAuth, withAuth, protectRequest } from './adapters/next.js';
 export type { NextAuthResult, NextAuthSuccess, NextAuthFailure, AuthenticatedHandler, OnAllowed } from './adapters/next.js';
+export type { RuntimeOptions } from './adapters/next.js';
 export { createHonoAuthMiddleware } from './adapters/hono.js';
 export type { AuthEnv, HonoAuthMiddleware, HonoContextLike } from './adapters/hono.js';
 export { createFastifyAuthHook, fastifyLogtoAuth, FASTIFY_PLUGIN_NAME } from './adapters/fastify.js';

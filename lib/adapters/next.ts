@@ -110,16 +110,21 @@ export type AuthenticatedHandler<Context, Req extends Request = Request> = (requ
  * use `request.nextUrl`. Appends the guest `Set-Cookie` to the handler's
  * response when a new guest id was made. A CORS preflight is not
  * authenticated: the handler gets it with an unauthenticated context
- * (`isAuthenticated: false`, `userId: null`). Bad options throw `TypeError` here.
+ * (`isAuthenticated: false`, `userId: null`). Bad options throw `TypeError` here;
+ * options given as a function (`RuntimeOptions`) are read at the first request
+ * instead, for an image built without the Logto variables.
  * With a `requirement`, the route is also guarded: `withAuth(handler, options,
  * { scopes: ['admin'] })` is `withAuth(withGuard({ scopes: ['admin'] }, handler), options)`.
  */
-export function withAuth<Context = unknown, Req extends Request = Request>(handler: AuthenticatedHandler<Context, Req>, options: VerifyAuthOptions, requirement?: Requirement<Req>): (request: Req, context: Context) => Promise<Response> {
-  const resolved = resolveOptions(options, { fresh: true });
-  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
-  const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per handler
+export function withAuth<Context = unknown, Req extends Request = Request>(handler: AuthenticatedHandler<Context, Req>, options: VerifyAuthOptions | RuntimeOptions, requirement?: Requirement<Req>): (request: Req, context: Context) => Promise<Response> {
+  // `next build` loads every route module: options given as a function are read
+  // at the first request instead, so an image built once needs no LOGTO_* variables
+  let prepared = typeof options === 'function' ? undefined : prepareOptions(options);
   if (requirement !== undefined) handler = guard(requirement as Requirement<Request>)(handler);
   return async function authenticatedHandler(request, context) {
+    // bad run-time options throw here: Next answers 500 and logs the TypeError, never lets the request through
+    prepared ??= prepareOptions((options as RuntimeOptions)());
+    const { resolved, challenge, notes } = prepared;
     if (isCorsPreflight(request.method, request.headers)) return handler(request, unauthenticatedContext(), context);
     const outcome = await authenticate(request as unknown as RequestLike, resolved);
     if (outcome.error) return errorResponse(outcome.error, challenge);
@@ -128,6 +133,21 @@ export function withAuth<Context = unknown, Req extends Request = Request>(handl
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     return cookie === undefined ? response : withHeader(response, 'set-cookie', cookie);
   };
+}
+
+/**
+ * Options read at run time: `withAuth(handler, () => ({ logtoUrl: process.env.LOGTO_URL!, ... }))`.
+ * Called at the first request (not when `next build` loads the route), then
+ * kept; until it returns valid options, each request calls it again and is
+ * answered 500 with the `TypeError` in Next's log.
+ */
+export type RuntimeOptions = () => VerifyAuthOptions;
+
+function prepareOptions(options: VerifyAuthOptions) {
+  const resolved = resolveOptions(options, { fresh: true });
+  const challenge = { resourceMetadataUrl: resolved.resourceMetadata?.url };
+  const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per handler
+  return { resolved, challenge, notes };
 }
 
 /** A Next guard: wraps a `withAuth` handler, and calls it only when the requirement holds. */
