@@ -92,6 +92,8 @@ export interface Segment {
 }
 
 export interface Program {
+  /** Checked in a program of its own (`check: alone`): for a block whose imports change global types. */
+  alone: boolean;
   file: string;
   line: number;
   ext: string;
@@ -116,12 +118,12 @@ export function typedPrograms(blocks: Block[]): { programs: Program[]; errors: s
       append(previous, block.code, block);
       continue;
     }
-    if (directive !== undefined && directive.kind !== 'prelude') {
-      errors.push(`${block.file}:${block.line}: unknown directive "check: ${directive.kind}" (prelude NAME..., after)`);
+    if (directive !== undefined && directive.kind !== 'prelude' && directive.kind !== 'alone') {
+      errors.push(`${block.file}:${block.line}: unknown directive "check: ${directive.kind}" (prelude NAME..., alone, after)`);
       continue;
     }
-    const program: Program = { file: block.file, line: block.line, ext, text: '', lines: 0, segments: [] };
-    for (const name of directive?.names ?? []) {
+    const program: Program = { alone: directive?.kind === 'alone', file: block.file, line: block.line, ext, text: '', lines: 0, segments: [] };
+    for (const name of directive?.kind === 'prelude' ? directive.names : []) {
       const path = join(ROOT, 'docs/.checks', `${name}.ts`);
       if (!existsSync(path)) {
         errors.push(`${block.file}:${block.line}: no prelude docs/.checks/${name}.ts`);
