@@ -86,3 +86,11 @@ test('the error table lists every code of AUTH_ERROR_STATUS with its status', as
     assert.match(table, new RegExp(`^\\| \`${code}\` \\| ${status} \\|`, 'm'), code);
   }
 });
+
+test('every option of VerifyAuthOptions states its default, or that it is required, in its reference row', () => {
+  const page = readFileSync(join(REFERENCE, 'logto-authkit.md'), 'utf8');
+  const rows = section(page, 'VerifyAuthOptions')!.split('\n').filter((line) => line.startsWith('| <a id="property-'));
+  const properties = optionInterfaces().get('VerifyAuthOptions')!;
+  assert.equal(rows.length, properties.length);
+  assert.deepEqual(rows.filter((row) => !/Default: |Required\./.test(row)).map((row) => row.slice(0, 80)), []);
+});
