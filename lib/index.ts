@@ -43,6 +43,7 @@ export type { ExpressAuthMiddleware, ExpressRequestLike, ExpressResponseLike, Wi
 export { verifyNextAuth, withAuth, protectRequest } from './adapters/next.js';
 export type { NextAuthResult, NextAuthSuccess, NextAuthFailure, AuthenticatedHandler, OnAllowed } from './adapters/next.js';
 export type { RouteHandler } from './adapters/next.js';
+export type { RuntimeOptions } from './adapters/next.js';
 export { createHonoAuthMiddleware } from './adapters/hono.js';
 export type { AuthEnv, HonoAuthMiddleware, HonoContextLike } from './adapters/hono.js';
 export type { AuthenticatedEnv } from './adapters/hono.js';

@@ -124,22 +124,27 @@ export type RouteHandler<Context, Req extends Request = Request> = (request: Req
  * `OPTIONS` can see one, which its `auth` type does not say. Without
  * `allowGuest: true` the handler's `auth` is an `AuthenticatedContext<Claims>`
  * (`userId` and `payload` never null); with it, that or a `GuestContext`.
- * Bad options throw `TypeError` here.
+ * Bad options throw `TypeError` here; options given as a function
+ * (`RuntimeOptions`) are read at the first request instead, for an image
+ * built without the Logto variables.
  * With a `requirement`, the route is also guarded: `withAuth(handler, options,
  * { scopes: ['admin'] })` is `withAuth(withGuard({ scopes: ['admin'] }, handler), options)`.
  */
 // guest mode on: the handler gets the user or a guest
-export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims> | GuestContext>, options: VerifyAuthOptions & { allowGuest: true }, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
+export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims> | GuestContext>, options: (VerifyAuthOptions & { allowGuest: true }) | (() => VerifyAuthOptions & { allowGuest: true }), requirement?: Requirement<Req>): RouteHandler<Context, Req>;
 // guest mode off (the default): the handler gets a verified user, `auth.payload` never null
-export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>, options: VerifyAuthOptions & { allowGuest?: false }, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
+export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims>>, options: (VerifyAuthOptions & { allowGuest?: false }) | (() => VerifyAuthOptions & { allowGuest?: false }), requirement?: Requirement<Req>): RouteHandler<Context, Req>;
 // options whose allowGuest is not known when compiling: either
-export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims> | GuestContext>, options: VerifyAuthOptions, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
-export function withAuth<Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req, any>, options: VerifyAuthOptions, requirement?: Requirement<Req>): RouteHandler<Context, Req> {
-  const resolved = resolveOptions(options, { fresh: true });
-  const challenge = challengeFor(resolved);
-  const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per handler
+export function withAuth<Context = unknown, Req extends Request = Request, Claims extends object = {}>(handler: AuthenticatedHandler<Context, Req, AuthenticatedContext<Claims> | GuestContext>, options: VerifyAuthOptions | RuntimeOptions, requirement?: Requirement<Req>): RouteHandler<Context, Req>;
+export function withAuth<Context, Req extends Request>(handler: AuthenticatedHandler<Context, Req, any>, options: VerifyAuthOptions | RuntimeOptions, requirement?: Requirement<Req>): RouteHandler<Context, Req> {
+  // `next build` loads every route module: options given as a function are read
+  // at the first request instead, so an image built once needs no LOGTO_* variables
+  let prepared = typeof options === 'function' ? undefined : prepareOptions(options);
   if (requirement !== undefined) handler = guard(requirement as Requirement<Request>)(handler);
   return async function authenticatedHandler(request, context) {
+    // bad run-time options throw here: Next answers 500 and logs the TypeError, never lets the request through
+    prepared ??= prepareOptions((options as RuntimeOptions)());
+    const { resolved, challenge, notes } = prepared;
     if (isCorsPreflight(request.method, request.headers)) return handler(request, unauthenticatedContext(), context);
     const outcome = await authenticate(request as unknown as RequestLike, resolved);
     if (outcome.error) return errorResponse(outcome.error, challenge);
@@ -148,6 +153,21 @@ export function withAuth<Context, Req extends Request>(handler: AuthenticatedHan
     const cookie = guestSetCookie(outcome, resolved.guestCookieName);
     return cookie === undefined ? response : withHeader(response, 'set-cookie', cookie);
   };
+}
+
+/**
+ * Options read at run time: `withAuth(handler, () => ({ logtoUrl: process.env.LOGTO_URL!, ... }))`.
+ * Called at the first request (not when `next build` loads the route), then
+ * kept; until it returns valid options, each request calls it again and is
+ * answered 500 with the `TypeError` in Next's log.
+ */
+export type RuntimeOptions = () => VerifyAuthOptions;
+
+function prepareOptions(options: VerifyAuthOptions) {
+  const resolved = resolveOptions(options, { fresh: true });
+  const challenge = challengeFor(resolved);
+  const notes = { challenge, onEvent: resolved.onEvent }; // what the guards after it read, one object per handler
+  return { resolved, challenge, notes };
 }
 
 /**

@@ -17,25 +17,32 @@ export interface AlgorithmSpec {
   kty: 'RSA' | 'EC' | 'OKP';
   /** The curve an EC or OKP key must have. */
   crv?: string;
-  importParams: RsaHashedImportParams | EcKeyImportParams | Algorithm_;
-  verifyParams: RsaPssParams | EcdsaParams | Algorithm_;
+  importParams: RsaImportParams | EcImportParams | Algorithm_;
+  verifyParams: PssParams | EcdsaVerifyParams | Algorithm_;
   /** Byte length of an ECDSA (raw r‖s, RFC 7518 §3.4) or EdDSA signature; RSA's is the modulus length. */
   signatureLength?: number;
 }
 type Algorithm_ = { name: string };
+// WebCrypto's parameter shapes, declared here: the DOM lib's names for them
+// (RsaHashedImportParams, EcKeyImportParams, RsaPssParams, EcdsaParams) are
+// missing from Cloudflare's Worker types, and the shipped .d.ts must not need them
+type RsaImportParams = { name: string; hash: string };
+type EcImportParams = { name: string; namedCurve: string };
+type PssParams = { name: string; saltLength: number };
+type EcdsaVerifyParams = { name: string; hash: string };
 
 /** One row per algorithm: what key it needs and the WebCrypto parameters. */
 export const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmSpec>> = Object.freeze({
-  RS256: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } satisfies RsaHashedImportParams, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
-  RS384: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384' } satisfies RsaHashedImportParams, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
-  RS512: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' } satisfies RsaHashedImportParams, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
+  RS256: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } satisfies RsaImportParams, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
+  RS384: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384' } satisfies RsaImportParams, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
+  RS512: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' } satisfies RsaImportParams, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
   // RFC 7518 §3.5: the salt is as long as the hash, and MGF1 uses the same hash
-  PS256: { kty: 'RSA', importParams: { name: 'RSA-PSS', hash: 'SHA-256' } satisfies RsaHashedImportParams, verifyParams: { name: 'RSA-PSS', saltLength: 32 } satisfies RsaPssParams }, // 256 >> 3
-  PS384: { kty: 'RSA', importParams: { name: 'RSA-PSS', hash: 'SHA-384' } satisfies RsaHashedImportParams, verifyParams: { name: 'RSA-PSS', saltLength: 48 } satisfies RsaPssParams }, // 384 >> 3
-  PS512: { kty: 'RSA', importParams: { name: 'RSA-PSS', hash: 'SHA-512' } satisfies RsaHashedImportParams, verifyParams: { name: 'RSA-PSS', saltLength: 64 } satisfies RsaPssParams }, // 512 >> 3
-  ES256: { kty: 'EC', crv: 'P-256', importParams: { name: 'ECDSA', namedCurve: 'P-256' } satisfies EcKeyImportParams, verifyParams: { name: 'ECDSA', hash: 'SHA-256' } satisfies EcdsaParams, signatureLength: 64 },
-  ES384: { kty: 'EC', crv: 'P-384', importParams: { name: 'ECDSA', namedCurve: 'P-384' } satisfies EcKeyImportParams, verifyParams: { name: 'ECDSA', hash: 'SHA-384' } satisfies EcdsaParams, signatureLength: 96 },
-  ES512: { kty: 'EC', crv: 'P-521', importParams: { name: 'ECDSA', namedCurve: 'P-521' } satisfies EcKeyImportParams, verifyParams: { name: 'ECDSA', hash: 'SHA-512' } satisfies EcdsaParams, signatureLength: 132 },
+  PS256: { kty: 'RSA', importParams: { name: 'RSA-PSS', hash: 'SHA-256' } satisfies RsaImportParams, verifyParams: { name: 'RSA-PSS', saltLength: 32 } satisfies PssParams }, // 256 >> 3
+  PS384: { kty: 'RSA', importParams: { name: 'RSA-PSS', hash: 'SHA-384' } satisfies RsaImportParams, verifyParams: { name: 'RSA-PSS', saltLength: 48 } satisfies PssParams }, // 384 >> 3
+  PS512: { kty: 'RSA', importParams: { name: 'RSA-PSS', hash: 'SHA-512' } satisfies RsaImportParams, verifyParams: { name: 'RSA-PSS', saltLength: 64 } satisfies PssParams }, // 512 >> 3
+  ES256: { kty: 'EC', crv: 'P-256', importParams: { name: 'ECDSA', namedCurve: 'P-256' } satisfies EcImportParams, verifyParams: { name: 'ECDSA', hash: 'SHA-256' } satisfies EcdsaVerifyParams, signatureLength: 64 },
+  ES384: { kty: 'EC', crv: 'P-384', importParams: { name: 'ECDSA', namedCurve: 'P-384' } satisfies EcImportParams, verifyParams: { name: 'ECDSA', hash: 'SHA-384' } satisfies EcdsaVerifyParams, signatureLength: 96 },
+  ES512: { kty: 'EC', crv: 'P-521', importParams: { name: 'ECDSA', namedCurve: 'P-521' } satisfies EcImportParams, verifyParams: { name: 'ECDSA', hash: 'SHA-512' } satisfies EcdsaVerifyParams, signatureLength: 132 },
   // RFC 8037 §3.1: EdDSA also names Ed448, which WebCrypto does not widely have; we verify Ed25519 only
   EdDSA: { kty: 'OKP', crv: 'Ed25519', importParams: { name: 'Ed25519' }, verifyParams: { name: 'Ed25519' }, signatureLength: 64 },
 });

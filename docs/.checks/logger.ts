@@ -1,0 +1,2 @@
+// An application's logger.
+declare const logger: { warn(event: unknown): void };
