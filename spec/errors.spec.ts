@@ -18,7 +18,7 @@ const CONTRACT_TABLE: Record<AuthErrorCode, number> = {
   SCOPE_MISSING: 403,
   ORGANIZATION_INVALID: 403,
   CSRF_REJECTED: 403,
-  // the guards' codes (README "Authorization"), beside the contract's
+  // the guards' codes (docs/guards.md), beside the contract's
   CLAIM_INVALID: 403,
   ACTOR_INVALID: 403,
   // who may call (docs/context.md), beside the guards'

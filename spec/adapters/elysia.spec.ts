@@ -1,8 +1,11 @@
 // The Elysia derive and guards without Elysia: what they check at creation,
 // what they throw, return and write. Elysia on Bun over HTTP is in
-// spec/e2e/elysia.e2e.spec.ts and the conformance table.
+// spec/e2e/elysia.e2e.spec.ts and the conformance table; the last test puts
+// the derive into a real Elysia app, so `npm run typecheck` checks it against
+// Elysia's own types (the README's quick start is written that way).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Elysia } from 'elysia';
 import { elysiaLogtoAuth, logtoAuth, requireScopes, type ElysiaAppLike, type ElysiaContextLike } from '../../lib/adapters/elysia.ts';
 import type { VerifyAuthOptions } from '../../lib/options.ts';
 
@@ -71,5 +74,22 @@ describe('Elysia guards and CORS preflights', () => {
     assert.ok(answer instanceof Response);
     assert.equal(answer.status, 204);
     assert.equal(await answer.text(), '');
+  });
+});
+
+describe('logtoAuth in a real Elysia app', () => {
+  test("types against Elysia's context (header values are string | number) and answers through app.handle", async () => {
+    const app = new Elysia()
+      .onRequest(({ set }) => void (set.headers['x-request-started'] = 1))
+      .derive(logtoAuth({ ...OPTIONS, allowGuest: true }))
+      .get('/me', ({ auth }) => ({ guest: auth.isGuest ?? false, userId: auth.userId }));
+    const response = await app.handle(new Request('http://api.test/me'));
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { guest: true, userId: null });
+    assert.match(response.headers.get('set-cookie') ?? '', /^guest_logto_authtoken=[0-9a-f-]{36}; Path=\/; HttpOnly; SameSite=Lax$/);
+    const refused = await new Elysia().derive(logtoAuth(OPTIONS)).get('/me', ({ auth }) => auth.userId).handle(new Request('http://api.test/me'));
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('www-authenticate'), 'Bearer');
+    assert.deepEqual(await refused.json(), { error: 'TOKEN_MISSING', message: 'no access token in the cookie or the Authorization header' });
   });
 });

@@ -1,4 +1,4 @@
-// The README's first command: `npm run demo` shows the four outcomes and stops by itself.
+// The README's Development command: `npm run demo` shows its outcomes (asserted below) and stops by itself.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';

@@ -377,6 +377,8 @@ await app.register(async (api) => {
 await app.listen({ port: 3000 });
 `;
 
+let quickStartRuns = 0;
+
 /** Runs a quick-start snippet as written (the package, fastify and the tenant swapped for local ones) and hands its URL to `check`. */
 async function runQuickStart(snippet: string, check: (url: string) => Promise<void>): Promise<void> {
   const lines = snippet.trimEnd().split('\n').length;
@@ -389,7 +391,8 @@ async function runQuickStart(snippet: string, check: (url: string) => Promise<vo
     .replace("'https://api.example.com'", JSON.stringify(logto.audience))
     .replace('{ port: 3000 }', "{ port: 0, host: '127.0.0.1' }");
   assert.notEqual(code, snippet);
-  const file = join(tmpdir(), `logto-authkit-fastify-readme-${process.pid}-${lines}.mts`);
+  // a file of its own per run: the README's snippet may equal SCOPED_QUICK_START, and import() caches by URL
+  const file = join(tmpdir(), `logto-authkit-fastify-readme-${process.pid}-${++quickStartRuns}.mts`);
   writeFileSync(file, `${code}\nexport default app;\n`);
   let app: FastifyInstance | undefined;
   try {

@@ -1,7 +1,7 @@
 // Guards over HTTP with REAL tokens from the embedded Logto-shaped issuer:
 // scopes all/any, an organization from a route parameter, a custom claim
 // (roles), an actor (act); then the RFC 9728 metadata and challenge. Every
-// framework's README snippet runs here as written (Express, Next, Hono, Fastify).
+// framework's snippet of docs/guards.md runs here as written (Express, Next, Hono, Fastify).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
@@ -28,7 +28,7 @@ before(async () => {
   const app = express();
   const handler = (req: express.Request, res: express.Response) => res.json({ userId: (req as WithAuth).auth?.userId, actor: (req as WithAuth).auth?.actor ?? null });
 
-  // README "Authorization", Express
+  // docs/guards.md, Express
   const auth = createExpressAuthMiddleware(options);
   app.get(resourceMetadataPath(options), resourceMetadataHandler(options));
   app.use('/api', auth);
@@ -172,9 +172,9 @@ describe('RFC 9728 protected-resource metadata over HTTP', () => {
 describe('Next withAuth with guards, on real Fetch Requests', () => {
   const request = (path: string, token: string, method = 'GET') => new Request(`http://localhost${path}`, { method, headers: { authorization: `Bearer ${token}` } });
 
-  test('the README snippet: requireScopes(...)(handler) inside withAuth, and the requirement argument', async () => {
+  test('the guards guide snippet: requireScopes(...)(handler) inside withAuth, and the requirement argument', async () => {
     const { withAuth, requireScopes } = nextGuards;
-    // README "Authorization", Next
+    // docs/guards.md, Next
     const POST = withAuth(requireScopes('admin')(async (_request, auth) => Response.json({ userId: auth.userId })), options);
     const GET = withAuth(async (_request, auth) => Response.json({ org: auth.organizationId }), options, { organization: { param: 'orgId' } });
     // end of snippet
@@ -211,7 +211,7 @@ describe('Next withAuth with guards, on real Fetch Requests', () => {
   });
 });
 
-// the same cases through Hono and Fastify: the README snippet of each, then one
+// the same cases through Hono and Fastify: the guards guide snippet of each, then one
 // request per guard kind, each once allowed and once refused
 const CASES: { name: string; method: string; path: string; token: () => Promise<string>; status: number; code?: string }[] = [
   { name: 'all scopes, held', method: 'POST', path: '/api/admin', token: () => logto.getToken({ scope: 'admin' }), status: 200 },
@@ -255,7 +255,7 @@ describe('Express guards, the shared table', () => {
 describe('Hono guards with real Logto tokens', () => {
   test('every guard kind allows and refuses as in Express; the metadata and its challenge too', async () => {
     const { createHonoAuthMiddleware, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, claimIncludes, resourceMetadataHandler, resourceMetadataPath } = honoGuards;
-    // README "Authorization", Hono
+    // docs/guards.md, Hono
     const app = new Hono<AuthEnv>();
     app.get(resourceMetadataPath(options), resourceMetadataHandler(options));
     app.use('/api/*', createHonoAuthMiddleware(options));
@@ -282,7 +282,7 @@ describe('Hono guards with real Logto tokens', () => {
 describe('Fastify guards with real Logto tokens', () => {
   test('every guard kind allows and refuses as in Express; the metadata and its challenge too', async () => {
     const { createFastifyAuthHook, requireScopes, requireAnyScope, requireOrganization, requireClaims, requireActor, claimIncludes, resourceMetadataHandler, resourceMetadataPath } = fastifyGuards;
-    // README "Authorization", Fastify
+    // docs/guards.md, Fastify
     const app = Fastify();
     app.get(resourceMetadataPath(options), resourceMetadataHandler(options));
     app.register(async (api) => {

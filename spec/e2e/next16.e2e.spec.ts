@@ -4,7 +4,8 @@
 // every request real HTTP. Route handlers use withAuth and verifyNextAuth;
 // proxy.ts (Node runtime) uses protectRequest. The app's tsconfig is the
 // non-strict one `next build` writes; it is also type-checked under strict, and
-// every Next.js snippet of the README must be in one of the two example apps.
+// every Next.js snippet of the README and of docs/frameworks/next.md must be in
+// one of the two example apps.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -214,25 +215,34 @@ describe('type-checking', () => {
   });
 });
 
-describe('README Next.js section', () => {
+// The README's Next.js quick start and the Next.js guide (docs/frameworks/next.md)
+describe('README Next.js section and the Next.js guide', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('\n## Next.js'), readme.indexOf('\n## ', readme.indexOf('\n## Next.js') + 1));
+  const guide = readFileSync(join(ROOT, 'docs', 'frameworks', 'next.md'), 'utf8');
   // each ```ts block opens with `// <file> (Next 16...)` or `// <file> (Next 15...)`, naming the example it is copied from
-  const snippets = [...section.matchAll(/```ts\n(\/\/ (\S+) \(Next (15|16)[^\n]*\n[\s\S]*?)```/g)];
+  const snippetsOf = (text: string) => [...text.matchAll(/```ts\n(\/\/ (\S+) \(Next (15|16)[^\n]*\n[\s\S]*?)```/g)];
+  const pages = [
+    { name: 'README.md', text: section, snippets: snippetsOf(section) },
+    { name: 'docs/frameworks/next.md', text: guide, snippets: snippetsOf(guide) },
+  ];
 
-  test('has a snippet for each of proxy.ts, route handlers and Next 15 middleware.ts', () => {
-    assert.equal(snippets.length, [...section.matchAll(/```ts\n/g)].length, 'every ts block names its example file and Next major');
-    assert.deepEqual(snippets.map((match) => match[2]).sort(), ['app/api/profile/route.ts', 'app/api/session/route.ts', 'middleware.ts', 'proxy.ts']);
+  test('every ts block names its example file and Next major; the guide has proxy.ts, route handlers and Next 15 middleware.ts', () => {
+    for (const page of pages) assert.equal(page.snippets.length, [...page.text.matchAll(/```ts\n/g)].length, `${page.name}: every ts block names its example file and Next major`);
+    assert.ok(pages[0]!.snippets.length >= 1, 'the README has a Next.js quick start');
+    assert.deepEqual(pages[1]!.snippets.map((match) => match[2]).sort(), ['app/api/profile/route.ts', 'app/api/session/route.ts', 'middleware.ts', 'proxy.ts']);
   });
 
   test('has every snippet verbatim in the example app it names, which the e2e specs build', () => {
-    for (const [, snippet, file, major] of snippets) {
-      const example = readFileSync(join(major === '16' ? NEXT16_APP.dir : NEXT15_APP.dir, file!), 'utf8');
-      assert.ok(example.startsWith(snippet!), `${file} (Next ${major}) starts with the README snippet`);
+    for (const page of pages) {
+      for (const [, snippet, file, major] of page.snippets) {
+        const example = readFileSync(join(major === '16' ? NEXT16_APP.dir : NEXT15_APP.dir, file!), 'utf8');
+        assert.ok(example.startsWith(snippet!), `${file} (Next ${major}) starts with the ${page.name} snippet`);
+      }
     }
   });
 
-  test('links no file the npm tarball leaves out', () => {
+  test('the README section links no file the npm tarball leaves out', () => {
     assert.doesNotMatch(section, /\]\((?!https?:)[^)]*\)/);
   });
 });
