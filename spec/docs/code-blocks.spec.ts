@@ -60,6 +60,9 @@ function diagnostics(paths: string[], byPath: Map<string, Program>): string[] {
     types: ['node'],
     jsx: ts.JsxEmit.ReactJSX,
     strict: true,
+    // the NestJS blocks are written as \`nest new\` compiles them (legacy decorators, metadata)
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
     allowJs: true,
     checkJs: true,
     esModuleInterop: true,
