@@ -22,7 +22,8 @@ export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadat
 /** The parts of an Elysia context the derive handler reads and writes. */
 export interface ElysiaContextLike {
   request: Request;
-  set: { headers: Record<string, string | string[] | undefined> };
+  // Elysia's own `set.headers` holds numbers too (HTTPHeaders): a narrower type refuses `.derive(logtoAuth(...))`
+  set: { headers: Record<string, string | number | string[] | undefined> };
 }
 
 /** The derive handler: `app.derive(logtoAuth(options))` types `auth` in every handler after it. */
@@ -60,7 +61,7 @@ export function logtoAuth(options: VerifyAuthOptions): ElysiaAuthDerive {
 // another hook may already have set a cookie: add ours beside it
 function appendCookie(headers: ElysiaContextLike['set']['headers'], cookie: string): void {
   const previous = headers['set-cookie'];
-  headers['set-cookie'] = previous === undefined ? cookie : [...(Array.isArray(previous) ? previous : [previous]), cookie];
+  headers['set-cookie'] = previous === undefined ? cookie : [...(Array.isArray(previous) ? previous : [String(previous)]), cookie];
 }
 
 /** The parts of an Elysia app the plugin uses. */
