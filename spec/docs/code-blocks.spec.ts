@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import ts from 'typescript';
 import { codeBlocks, isReference, JSON_LANGS, markdownFiles, npmScripts, originOf, PLAIN, ROOT, SHELL, TYPED, typedPrograms, type Block, type Program } from './markdown.ts';
@@ -38,8 +38,10 @@ test('every TypeScript and JavaScript block type-checks under strict against the
   mkdirSync(dir, { recursive: true });
   const byPath = new Map(
     programs.map((program, i) => {
-      const name = `${program.file.replace(/[/.]/g, '_')}-L${program.line}-${i}${program.ext}`;
-      const path = join(dir, name);
+      // each markdown file's blocks in a folder of its own, where `check: file PATH` blocks import each other
+      const folder = join(dir, program.file.replace(/[/.]/g, '_'));
+      const path = join(folder, program.path ?? `L${program.line}-${i}${program.ext}`);
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, program.text);
       return [path, program] as const;
     }),
@@ -59,6 +61,8 @@ function diagnostics(paths: string[], byPath: Map<string, Program>): string[] {
     lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
     types: ['node'],
     jsx: ts.JsxEmit.ReactJSX,
+    // as `nest new` sets it: Nest's decorators (on parameters too) are the legacy ones
+    experimentalDecorators: true,
     strict: true,
     allowJs: true,
     checkJs: true,
