@@ -63,6 +63,8 @@ function diagnostics(paths: string[], byPath: Map<string, Program>): string[] {
     jsx: ts.JsxEmit.ReactJSX,
     // as `nest new` sets it: Nest's decorators (on parameters too) are the legacy ones
     experimentalDecorators: true,
+    // a page's files import each other as `./app.ts`, as Node, tsx and Vitest run them
+    allowImportingTsExtensions: true,
     strict: true,
     allowJs: true,
     checkJs: true,
