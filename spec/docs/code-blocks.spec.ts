@@ -82,6 +82,15 @@ function diagnostics(paths: string[], byPath: Map<string, Program>): string[] {
   });
 }
 
+test('check: file names the file a block is checked as, with its preludes, and refuses a path out of its folder', () => {
+  const block = (line: number, names: string[]): Block => ({ file: 'docs/x.md', lang: 'js', line, code: 'module.exports = {};', directive: { kind: 'file', names } });
+  const { programs, errors } = typedPrograms([block(3, ['express/app.cjs', 'logger']), block(9, ['../escape.ts']), block(12, [])]);
+  assert.deepEqual(programs.map((program) => [program.path, program.ext, program.segments.map((segment) => segment.file)]), [['express/app.cjs', '.cjs', ['docs/.checks/logger.ts', 'docs/x.md']]]);
+  assert.deepEqual(errors, ['docs/x.md:9: "check: file" needs a relative path without ..', 'docs/x.md:12: "check: file" needs a relative path without ..']);
+  // CommonJS stays CommonJS: no `export {}` appended to a .cjs file
+  assert.ok(!programs[0]!.text.includes('export {}'));
+});
+
 test('every JSON block parses', () => {
   const broken = blocks
     .filter((block) => JSON_LANGS.includes(block.lang))
