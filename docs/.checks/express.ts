@@ -11,6 +11,7 @@ import {
   requireClaims,
   requireActor,
   forbidActor,
+  guard,
 } from 'logto-authkit/express';
 declare const app: express.Express;
 declare const handler: express.RequestHandler;

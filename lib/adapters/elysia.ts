@@ -22,7 +22,7 @@ export { resourceMetadataHandler, resourceMetadataPath, protectedResourceMetadat
 /** The parts of an Elysia context the derive handler reads and writes. */
 export interface ElysiaContextLike {
   request: Request;
-  // Elysia types header values as string | number (its HTTPHeaders)
+  // Elysia's own `set.headers` holds numbers too (HTTPHeaders): a narrower type refuses `.derive(logtoAuth(...))`
   set: { headers: Record<string, string | number | string[] | undefined> };
 }
 

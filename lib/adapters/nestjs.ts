@@ -94,7 +94,8 @@ export interface LogtoAuthModuleAsyncOptions {
   imports?: unknown[];
   /** What the factory receives, in order (`ConfigService`). */
   inject?: unknown[];
-  useFactory(...args: never[]): VerifyAuthOptions | Promise<VerifyAuthOptions>;
+  /** Required. Receives the `inject` providers, in order, and returns the options (or a promise of them). */
+  useFactory: (...args: never[]) => VerifyAuthOptions | Promise<VerifyAuthOptions>;
   /** Default: `true`: the guard is registered as `APP_GUARD`. */
   globalGuard?: boolean;
 }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import ts from 'typescript';
 import { codeBlocks, isReference, JSON_LANGS, markdownFiles, npmScripts, originOf, PLAIN, ROOT, SHELL, TYPED, typedPrograms, type Block, type Program } from './markdown.ts';
@@ -38,8 +38,10 @@ test('every TypeScript and JavaScript block type-checks under strict against the
   mkdirSync(dir, { recursive: true });
   const byPath = new Map(
     programs.map((program, i) => {
-      const name = `${program.file.replace(/[/.]/g, '_')}-L${program.line}-${i}${program.ext}`;
-      const path = join(dir, name);
+      // each markdown file's blocks in a folder of its own, where `check: file PATH` blocks import each other
+      const folder = join(dir, program.file.replace(/[/.]/g, '_'));
+      const path = join(folder, program.path ?? `L${program.line}-${i}${program.ext}`);
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, program.text);
       return [path, program] as const;
     }),
@@ -59,9 +61,11 @@ function diagnostics(paths: string[], byPath: Map<string, Program>): string[] {
     lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
     types: ['node'],
     jsx: ts.JsxEmit.ReactJSX,
-    strict: true,
-    // the NestJS blocks are written as \`nest new\` compiles them (legacy decorators, metadata)
+    // as `nest new` sets it: Nest's decorators (on parameters too) are the legacy ones
     experimentalDecorators: true,
+    // a page's files import each other as `./app.ts`, as Node, tsx and Vitest run them
+    allowImportingTsExtensions: true,
+    strict: true,
     emitDecoratorMetadata: true,
     allowJs: true,
     checkJs: true,
@@ -78,6 +82,15 @@ function diagnostics(paths: string[], byPath: Map<string, Program>): string[] {
     return `${originOf(source, line + 1)}: TS${diagnostic.code} ${message}`;
   });
 }
+
+test('check: file names the file a block is checked as, with its preludes, and refuses a path out of its folder', () => {
+  const block = (line: number, names: string[]): Block => ({ file: 'docs/x.md', lang: 'js', line, code: 'module.exports = {};', directive: { kind: 'file', names } });
+  const { programs, errors } = typedPrograms([block(3, ['express/app.cjs', 'logger']), block(9, ['../escape.ts']), block(12, [])]);
+  assert.deepEqual(programs.map((program) => [program.path, program.ext, program.segments.map((segment) => segment.file)]), [['express/app.cjs', '.cjs', ['docs/.checks/logger.ts', 'docs/x.md']]]);
+  assert.deepEqual(errors, ['docs/x.md:9: "check: file" needs a relative path without ..', 'docs/x.md:12: "check: file" needs a relative path without ..']);
+  // CommonJS stays CommonJS: no `export {}` appended to a .cjs file
+  assert.ok(!programs[0]!.text.includes('export {}'));
+});
 
 test('every JSON block parses', () => {
   const broken = blocks

@@ -2,7 +2,7 @@
 // specs beside it that check them. The convention a block follows is
 // written down in docs/README.md ("How the code in these pages is checked").
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, dirname, normalize, relative, sep } from 'node:path';
+import { join, dirname, extname, normalize, relative, sep } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
 /** Links to this repository's files that must work from the npm tarball are written this way. */
@@ -94,6 +94,12 @@ export interface Segment {
 export interface Program {
   /** Checked in a program of its own (`check: alone`): for a block whose imports change global types. */
   alone: boolean;
+  /**
+   * `check: file PATH`: the block is checked as the file PATH in a folder of
+   * its markdown file's own, so that another block of that page imports it by
+   * its relative path, as the page's files import each other.
+   */
+  path: string | undefined;
   file: string;
   line: number;
   ext: string;
@@ -118,12 +124,17 @@ export function typedPrograms(blocks: Block[]): { programs: Program[]; errors: s
       append(previous, block.code, block);
       continue;
     }
-    if (directive !== undefined && directive.kind !== 'prelude' && directive.kind !== 'alone') {
-      errors.push(`${block.file}:${block.line}: unknown directive "check: ${directive.kind}" (prelude NAME..., alone, after)`);
+    if (directive !== undefined && directive.kind !== 'prelude' && directive.kind !== 'alone' && directive.kind !== 'file') {
+      errors.push(`${block.file}:${block.line}: unknown directive "check: ${directive.kind}" (prelude NAME..., alone, after, file PATH NAME...)`);
       continue;
     }
-    const program: Program = { alone: directive?.kind === 'alone', file: block.file, line: block.line, ext, text: '', lines: 0, segments: [] };
-    for (const name of directive?.kind === 'prelude' ? directive.names : []) {
+    const [path, ...preludes] = directive?.kind === 'file' ? directive.names : [undefined, ...(directive?.kind === 'prelude' ? directive.names : [])];
+    if (directive?.kind === 'file' && (path === undefined || !/^[\w.-]+(\/[\w.-]+)*$/.test(path) || path.split('/').includes('..'))) {
+      errors.push(`${block.file}:${block.line}: "check: file" needs a relative path without ..`);
+      continue;
+    }
+    const program: Program = { alone: directive?.kind === 'alone', path, file: block.file, line: block.line, ext: path === undefined ? ext : extname(path), text: '', lines: 0, segments: [] };
+    for (const name of preludes) {
       const path = join(ROOT, 'docs/.checks', `${name}.ts`);
       if (!existsSync(path)) {
         errors.push(`${block.file}:${block.line}: no prelude docs/.checks/${name}.ts`);
@@ -135,7 +146,8 @@ export function typedPrograms(blocks: Block[]): { programs: Program[]; errors: s
     programs.push(program);
     previous = program;
   }
-  for (const program of programs) program.text += '\nexport {};\n'; // a module: top-level await, names kept apart
+  // a module: top-level await, names kept apart (a CommonJS file is one already, by its require and module.exports)
+  for (const program of programs) program.text += program.ext === '.cjs' ? '\n' : '\nexport {};\n';
   return { programs, errors };
 }
 

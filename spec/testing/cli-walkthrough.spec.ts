@@ -103,7 +103,7 @@ describe('from the CLI issuer to a 200, a 401 and a 403', () => {
   test('prints its logtoUrl on 127.0.0.1 and the env lines, as the guide shows them', () => {
     assert.match(issuer.logtoUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(issuer.audience, 'https://api.example.test');
-    const shown = /It prints its address and the lines to give your app:\n\n```\n([\s\S]*?)```/.exec(GUIDE)?.[1];
+    const shown = /It prints its address and the lines to give your app:\n\n```text\n([\s\S]*?)```/.exec(GUIDE)?.[1];
     assert.ok(shown, 'docs/testing.md does not show what the issuer prints');
     const port = new URL(issuer.logtoUrl).port;
     for (const line of shown.trim().split('\n')) assert.ok(issuer.output().includes(line.replaceAll(':3401', `:${port}`)), `the issuer does not print: ${line}`);

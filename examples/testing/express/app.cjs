@@ -3,13 +3,14 @@
 const express = require('express');
 const { createExpressAuthMiddleware, requireScopes } = require('logto-authkit/express');
 
+/** @param {import('logto-authkit').VerifyAuthOptions} auth */
 function createApp(auth) {
   const app = express();
   app.get(
     '/api/data',
     createExpressAuthMiddleware(auth), // guard
     requireScopes('read:data'), // guard
-    (req, res) => res.json({ userId: req.auth?.userId ?? null }),
+    (/** @type {import('express').Request & import('logto-authkit/express').WithAuth} */ req, res) => res.json({ userId: req.auth?.userId ?? null }),
   );
   return app;
 }

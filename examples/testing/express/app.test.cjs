@@ -3,7 +3,9 @@ const request = require('supertest');
 const { createTestIssuer } = require('logto-authkit/testing');
 const { createApp } = require('./app.cjs');
 
+/** @type {import('logto-authkit/testing').TestIssuer} */
 let issuer;
+/** @type {import('express').Express} */
 let app;
 beforeAll(async () => {
   issuer = await createTestIssuer();
