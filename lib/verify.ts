@@ -11,7 +11,6 @@ import { assertTimely, checkClaims, type JWTPayload } from './jose/claims.js';
 import { contextOf, type AuthContext, type AuthenticatedContext, type GuestContext } from './context.js';
 import { AuthError, isAuthError } from './errors.js';
 import { emit, REJECTION_STAGE, verifiedEvent } from './events.js';
-import { actorsOf } from './jose/caller.js';
 import { guestContext, guestIdFromCookie, isGuestEligible, newGuestId } from './request/guest.js';
 import { isAlgorithm, type Algorithm } from './jose/jwk.js';
 import { findKey, getKey, isKeyFresh } from './keys/jwks-cache.js';
@@ -228,9 +227,9 @@ async function verifyStages(token: string, options: ResolvedOptions): Promise<Au
   if (!(await signatureVerifies(jws, alg, key.cryptoKey, key.signatureLength))) throw signatureInvalid(); // SIGNATURE_INVALID
   checkClaims(jws.payload, options.expected, Date.now() / 1000); // exp, nbf, iss, aud, organization, scope, then who calls (acceptsToken, allowedClients, actorPolicy)
   assertNotRevoked(jws.payload, options); // TOKEN_REVOKED, REVOCATION_UNAVAILABLE: in memory, no I/O
-  if (options.onEvent) emit(options.onEvent, verifiedEvent(false, jws.payload.sub, alg, actorsOf(jws.payload)));
-  // the context is built once per verified token: a remembered one keeps it for every hit
+  // the context is built once per verified token: a remembered one keeps it for every hit (and the event reads its acting chain)
   const context = contextOf(jws.payload);
+  if (options.onEvent) emit(options.onEvent, verifiedEvent(false, context.userId, alg, context.actors));
   return options.tokenCache && seenBefore(token) ? ownCopy(rememberVerified(options, token, context, key.cachedKey).context) : context;
 }
 

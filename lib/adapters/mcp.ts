@@ -80,9 +80,11 @@ export function authInfoFor(auth: AuthContext, token: string, options: VerifyAut
   return authInfoOf(auth, token, resolveOptions(options));
 }
 
+// the context already holds what AuthInfo asks (split and frozen once per token, context.ts): read, not derived again
 function authInfoOf(auth: AuthContext, token: string, options: ResolvedOptions): McpAuthInfo {
   const payload = auth.payload ?? {};
-  const info: McpAuthInfo = { token, clientId: typeof payload.client_id === 'string' ? payload.client_id : '', scopes: scopesOf(payload.scope), expiresAt: payload.exp as number, extra: { auth } };
+  const scopes = auth.scopes === undefined ? scopesOf(payload.scope) : [...auth.scopes];
+  const info: McpAuthInfo = { token, clientId: auth.clientId ?? (typeof payload.client_id === 'string' ? payload.client_id : ''), scopes, expiresAt: auth.expiresAt ?? (payload.exp as number), extra: { auth } };
   const resource = acceptedAudience(payload.aud, options);
   if (resource !== undefined && URL.canParse(resource)) info.resource = new URL(resource);
   return info;
