@@ -9,6 +9,7 @@ import { createLogtoWebhookHandler } from '../../lib/adapters/revocation-handler
 import { createRevocationList } from '../../lib/revocation/revocation-list.ts';
 import { memoryStore } from '../../lib/stores/memory.ts';
 import { capturedWebhooks } from '../helpers/logto-captures.ts';
+import { revocationRecorder } from '../helpers/revocation-recorder.ts';
 
 const { signingKey, deliveries } = capturedWebhooks();
 const ORG = 'guyifi88ghtb';
@@ -68,19 +69,7 @@ const EXPECTED: Record<number, string[]> = {
   59: [`user:${BOB}`], // User.Deleted
 };
 
-function recorder() {
-  const calls: string[] = [];
-  return {
-    calls,
-    target: {
-      revokeUser: (sub: string) => void calls.push(`user:${sub}`),
-      revokeMembership: (organizationId: string, sub: string) => void calls.push(`member:${organizationId}:${sub}`),
-      revokeOrganization: (id: string) => void calls.push(`org:${id}`),
-      revokeScope: (name: string) => void calls.push(`scope:${name}`),
-      revokeAll: () => void calls.push('all'),
-    },
-  };
-}
+const recorder = revocationRecorder;
 
 const post = (handler: (request: Request) => Promise<Response>, delivery: (typeof deliveries)[number]) =>
   handler(new Request('http://127.0.0.1/hooks/logto', { method: 'POST', headers: delivery.headers, body: Buffer.from(delivery.rawBody as string, 'utf8') }));

@@ -8,6 +8,7 @@ import { handleLogtoWebhook, revocationsFor, verifyLogtoSignature, type LogtoWeb
 import { serveOnLoopback, type LoopbackServer } from '../helpers/loopback.ts';
 import { cloudflareKvStore } from '../../lib/stores/cloudflare-kv.ts';
 import { memoryStore } from '../../lib/stores/memory.ts';
+import { revocationRecorder } from '../helpers/revocation-recorder.ts';
 
 const SIGNING_KEY = 'whsec_test_0123456789abcdef';
 // Logto signs JSON.stringify(payload) with the hook's signing key: hex HMAC-SHA-256
@@ -19,19 +20,7 @@ function delivery(event: string, extra: Partial<LogtoWebhookEvent> = {}): string
   return JSON.stringify({ hookId: 'hook_1', event, createdAt: new Date().toISOString(), userAgent: 'Logto (https://logto.io/)', ip: '127.0.0.1', path: '/api/x', method: 'PATCH', status: 200, ...extra });
 }
 
-function recorder() {
-  const calls: string[] = [];
-  return {
-    calls,
-    target: {
-      revokeUser: (sub: string) => void calls.push(`user:${sub}`),
-      revokeMembership: (organizationId: string, sub: string) => void calls.push(`member:${organizationId}:${sub}`),
-      revokeOrganization: (id: string) => void calls.push(`org:${id}`),
-      revokeScope: (name: string) => void calls.push(`scope:${name}`),
-      revokeAll: () => void calls.push('all'),
-    },
-  };
-}
+const recorder = revocationRecorder;
 
 // a store with atomic set-if-absent over a Map, as the memory store promises
 function mapStore() {
